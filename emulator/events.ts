@@ -1,0 +1,80 @@
+// The one typed event stream of a machine (DESIGN.md "Execution model").
+// The CLI, the tests and the debug adapter all read it; nothing else is a
+// source of truth about what happened in a run.
+
+export type Level = 0 | 1 | 2;
+
+export interface SerialEvent { kind: 'serial'; port: number; text: string; icount: number }
+export interface DiagnosticEvent {
+  kind: 'diagnostic';
+  /** Stable short code, e.g. 'not-implemented', 'unclaimed-port'. */
+  code: string;
+  message: string;
+  icount: number;
+  vcpu?: number;
+  rip?: number;
+}
+export interface ExceptionEvent {
+  kind: 'exception';
+  vcpu: number;
+  vector: number;
+  errorCode?: number;
+  /** CR2 for #PF. */
+  cr2?: number;
+  rip: number;
+  icount: number;
+}
+export interface HaltEvent { kind: 'halt'; vcpu: number; rip: number; icount: number; interruptsEnabled: boolean }
+export interface DebugExitEvent { kind: 'debug-exit'; value: number; status: number; icount: number }
+export interface TripleFaultEvent { kind: 'triple-fault'; vcpu: number; rip: number; icount: number; reason: string }
+/** A VM transition; filled in by the nested VMX/SVM work. */
+export interface TransitionEvent {
+  kind: 'transition';
+  seq: number;
+  icount: number;
+  vcpu: number;
+  from: Level;
+  to: Level;
+  type: 'exit' | 'entry' | 'entry-fail' | 'reflect' | 'inject';
+  reason: number;
+  reasonName: string;
+  qualification?: string;
+  handledBy?: string;
+  rule?: string;
+}
+
+export type MachineEvent =
+  | SerialEvent
+  | DiagnosticEvent
+  | ExceptionEvent
+  | HaltEvent
+  | DebugExitEvent
+  | TripleFaultEvent
+  | TransitionEvent;
+
+export type EventListener = (e: MachineEvent) => void;
+
+export class EventStream {
+  private listeners: EventListener[] = [];
+  /** Diagnostics keyed by a dedupe key are reported once per run. */
+  private seen = new Set<string>();
+
+  on(listener: EventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  emit(e: MachineEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Emits a diagnostic only the first time `key` is seen. */
+  diagnoseOnce(key: string, e: DiagnosticEvent): void {
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.emit(e);
+  }
+}

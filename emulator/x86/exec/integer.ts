@@ -1,0 +1,4 @@
+// Handlers for the integer domain (see exec/index.ts for the registry rules).
+import type { Handler } from '../decode/table';
+
+export const handlers: Record<string, Handler> = {};
