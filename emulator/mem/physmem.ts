@@ -28,6 +28,8 @@ export class PhysicalMemory {
   onCodeWrite: ((pfn: number) => void) | null = null;
   /** pfn -> 1 if some decoded block came from this page. */
   readonly codePages: Uint8Array;
+  /** Every vCPU's MMU: told when a page becomes code so no fast write path bypasses invalidation. */
+  readonly codeMarkListeners: ((pfn: number) => void)[] = [];
   readonly maxPfn: number;
   bytesCommitted = 0;
 
@@ -54,6 +56,13 @@ export class PhysicalMemory {
     for (let p = Math.floor(base / PAGE_SIZE); p < Math.ceil((base + size) / PAGE_SIZE); p++) {
       if (p < this.maxPfn) this.ramPfn[p] = 0;
     }
+  }
+
+  /** Marks a page as holding decoded code: from now on every write to it goes through onCodeWrite. */
+  markCode(pfn: number): void {
+    if (this.codePages[pfn]) return;
+    this.codePages[pfn] = 1;
+    for (const l of this.codeMarkListeners) l(pfn);
   }
 
   isRam(addr: number): boolean {

@@ -12,13 +12,22 @@ import { CpuModelLike } from './model';
 import { foldedHi } from './canon';
 import { CR0_PE, CR0_PG, EFER_LMA, SS, CS, FS, GS } from './regs';
 import { AR_DB, AR_L } from './state';
-import { getFlags } from './flags';
+import { getFlags, testCond, getCF } from './flags';
+import { compileBlock, CompiledBlock } from './jit';
 
 const TWO32 = 0x1_0000_0000;
 const MAX_BLOCK = 64;
 
 /** A straight-line run of decoded instructions from one physical page. */
-export interface Block { insns: Insn[]; n: number; key: number; pfn: number }
+export interface Block {
+  insns: Insn[]; n: number; key: number; pfn: number;
+  /** Times interpreted; at JIT_THRESHOLD the block is compiled (jit.ts). */
+  hits: number;
+  fn: CompiledBlock | null;
+}
+
+/** Interpretations before a block is compiled: cold code is not worth generating. */
+const JIT_THRESHOLD = 16;
 
 /** Why run() returned. */
 export const enum Stop { Budget = 0, Halted = 1, Requested = 2, TripleFault = 3, WaitSipi = 4 }
@@ -46,6 +55,10 @@ export class Cpu extends CpuState {
   stopReason = Stop.Budget;
   stopRequested = false;
   private cache = new Map<number, Block>();
+  // Direct-mapped lookup by linear RIP + mode + user, valid while mmu.epoch is unchanged.
+  private fastTag = new Float64Array(4096).fill(-1);
+  private fastEpoch = new Int32Array(4096);
+  private fastBlock: (Block | null)[] = new Array(4096).fill(null);
   private pageBlocks = new Map<number, number[]>();
   /** Per-instruction mode for the decoder: code size 2, 4, 8. */
   codeSize = 2;
@@ -54,6 +67,10 @@ export class Cpu extends CpuState {
   delivering = -1;
   /** The instruction being executed (for diagnostics). */
   cur: Insn | null = null;
+  /** Index of the executing instruction inside a compiled block (precise faults). */
+  jk = 0;
+  /** Set false to run the interpreter only (tests of the compiled tier compare both). */
+  jitEnabled = true;
 
   constructor(
     readonly id: number,
@@ -68,6 +85,7 @@ export class Cpu extends CpuState {
     this.wt = this.mmu.tlbs[2];
     const prev = plat.mem.onCodeWrite;
     plat.mem.onCodeWrite = (pfn) => { prev?.(pfn); this.invalidateCode(pfn); };
+    plat.mem.codeMarkListeners.push((pfn) => this.mmu.protectCodePage(pfn));
   }
 
   // ---------------------------------------------------------------- state
@@ -414,19 +432,30 @@ export class Cpu extends CpuState {
     this.pageBlocks.delete(pfn);
     this.plat.mem.codePages[pfn] = 0;
     this.exitBlock = true;
+    this.mmu.epoch++;
   }
 
   /** Drops every decoded block (used when the debugger writes memory, on reset). */
   flushCodeCache(): void {
-    for (const pfn of this.pageBlocks.keys()) this.plat.mem.codePages[pfn] = 0;
+    // codePages stays set: other vCPUs may still hold blocks of those pages.
     this.cache.clear();
     this.pageBlocks.clear();
+    this.mmu.epoch++;
   }
 
   /** Decodes (or finds) the block at the current RIP. */
   private block(): Block {
     const lin = this.ripLinear();
     const user = this.cpl === 3;
+    const fk = lin * 16 + this.mode * 2 + (user ? 1 : 0);
+    const x = lin & 4095;
+    if (this.fastTag[x] === fk && this.fastEpoch[x] === this.mmu.epoch) return this.fastBlock[x]!;
+    const b = this.lookupBlock(lin, user);
+    if (b.hits >= 0) { this.fastTag[x] = fk; this.fastEpoch[x] = this.mmu.epoch; this.fastBlock[x] = b; }
+    return b;
+  }
+
+  private lookupBlock(lin: number, user: boolean): Block {
     const phys = this.mmu.translate(lin, Access.Fetch, user);
     const key = phys * 8 + this.mode;
     const hit = this.cache.get(key);
@@ -454,13 +483,13 @@ export class Cpu extends CpuState {
       linCur += insn.len;
       if (insn.entry.f & F.END || insn.invalid || off >= 4096 || !cacheable) break;
     }
-    const b: Block = { insns, n: insns.length, key, pfn };
+    const b: Block = { insns, n: insns.length, key, pfn, hits: cacheable ? 0 : -1e9, fn: null };
     if (cacheable) {
       this.cache.set(key, b);
       let list = this.pageBlocks.get(pfn);
       if (!list) { list = []; this.pageBlocks.set(pfn, list); }
       list.push(key);
-      if (!mem.codePages[pfn]) { mem.codePages[pfn] = 1; this.mmu.protectCodePage(pfn); }
+      mem.markCode(pfn);
     }
     return b;
   }
@@ -500,6 +529,24 @@ export class Cpu extends CpuState {
       const n = b.n <= left ? b.n : left;
       let k = 0;
       this.exitBlock = false;
+      if (b.fn !== null && n === b.n) {
+        // Compiled tier: the whole block, or up to an instruction that ended it.
+        try {
+          k = b.fn(this, insns, testCond, getCF);
+        } catch (e) {
+          if (!(e instanceof CpuFault)) throw e;
+          k = this.jk;
+          this.icount += k; clock.ticks += k; left -= k;
+          this.hooks!.deliverFault(this, e);
+          this.icount++; clock.ticks++; left--;
+          if (this.stopRequested) return this.stopReason;
+          continue;
+        }
+        this.icount += k; clock.ticks += k; left -= k;
+        if (this.stopRequested) return this.stopReason;
+        continue;
+      }
+      if (++b.hits === JIT_THRESHOLD && this.jitEnabled) b.fn = compileBlock(b, this.mode);
       try {
         for (; k < n; k++) {
           const i = insns[k];

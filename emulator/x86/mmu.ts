@@ -33,13 +33,17 @@ export class Mmu {
     this.rsvdHi = physAddrBits >= 52 ? 0 : ((0xfffff << (physAddrBits - 32)) & 0xfffff) >>> 0;
   }
 
-  flushAll(): void { for (const t of this.tlbs) t.flush(); }
+  /** Bumped by every flush: linear-address caches (the CPU's block lookup) compare it. */
+  epoch = 1;
+
+  flushAll(): void { for (const t of this.tlbs) t.flush(); this.epoch++; }
 
   /** INVLPG semantics for one linear page (SDM vol 3A, 4.10.4.1). */
   flushPage(lin: number): void {
     const lpn = Math.floor(lin / PAGE_SIZE);
     const i = lpn & TLB_MASK;
     for (const t of this.tlbs) if (t.tag[i] === lpn) t.tag[i] = -1;
+    this.epoch++;
   }
 
   /** Drops write entries that point at a physical page (it now holds decoded code). */
