@@ -24,7 +24,7 @@
 
 import { PhysicalMemory, RamRange, PAGE_SIZE } from '../mem/physmem';
 import { LoadError, hex } from './load-error';
-import { ElfFile, parseElf, isElf, EM_X86_64, PT_LOAD, PF_X } from './elf';
+import { ElfFile, parseElf, isElf, EM_X86_64, PF_X } from './elf';
 
 /** Multiboot spec §3.1.1: header magic. */
 export const MULTIBOOT_HEADER_MAGIC = 0x1badb002;
