@@ -5,6 +5,7 @@ import { handlers as core } from './core';
 import { handlers as integer } from './integer';
 import { handlers as system } from './system';
 import { handlers as sse } from './sse';
+import { handlers as x87 } from './x87';
 import type { Handler } from '../decode/table';
 
-export const HANDLERS: Record<string, Handler> = { ...core, ...integer, ...system, ...sse };
+export const HANDLERS: Record<string, Handler> = { ...core, ...integer, ...system, ...sse, ...x87 };
