@@ -21,7 +21,8 @@ export function runNestvirt(e: Expectation, extra: string[] = []): { stdout: str
   if (e.opts.smp) args.push('--smp', String(e.opts.smp));
   if (e.opts.append !== undefined) args.push('--append', e.opts.append);
   if (e.opts.initrd?.length) args.push('--initrd', e.opts.initrd.join(','));
-  if (e.opts.cpu) args.push('--cpu', e.opts.cpu);
+  // Same CPU model on both sides: QEMU's default is qemu64 (nestvirt's is max).
+  args.push('--cpu', e.opts.cpu ?? 'qemu64');
   const r = spawnSync(process.execPath, [...args, ...extra], { encoding: 'latin1', timeout: 120000, cwd: root });
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status ?? -1 };
 }
