@@ -76,6 +76,42 @@ function incDecInline(i: Insn, d: number): string | null {
     lazy(d > 0 ? LazyOp.Inc : LazyOp.Dec, s) + `R[${k}]=r|0;R[${k + 1}]=rh;`;
 }
 
+/**
+ * SHL/SAL/SHR/SAR of a register by a constant count (SDM vol 2B, SAL/SAR/SHL/SHR):
+ * same results as exec/int-shift.ts, flags recorded as LazyOp.Explicit
+ * (CF = last bit out, OF by the count-1 formula for every count, as there).
+ * A masked count of 0 is left to the handler (flags untouched).
+ */
+function shiftInline(i: Insn, key: string): string | null {
+  if (key !== 'shl' && key !== 'sal' && key !== 'shr' && key !== 'sar') return null;
+  if (i.nops !== 2 || !isReg(i.k0, i.s0)) return null;
+  const s = i.s0;
+  const raw = i.k1 === OpKind.Const ? 1 : i.k1 === OpKind.Imm ? i.imm : -1;
+  if (raw < 0) return null;
+  const c = raw & (s === 8 ? 63 : 31);
+  if (c === 0) return null;
+  const k = i.r0 << 1;
+  const bit = (n: number): string => (n < 32 ? `((a>>>${n})&1)` : `((ah>>>${n - 32})&1)`);
+  let body = `a=R[${k}]>>>0;ah=${s === 8 ? `R[${k + 1}]|0` : '0'};`;
+  const left = key === 'shl' || key === 'sal';
+  if (s === 4) {
+    if (left) body += `r=(a<<${c})>>>0;rh=0;b=(a>>>${32 - c})&1;bh=(r>>>31)^b;`;
+    else if (key === 'shr') body += `r=a>>>${c};rh=0;b=(a>>>${c - 1})&1;bh=a>>>31;`;
+    else body += `r=((a|0)>>${c})>>>0;rh=0;b=((a|0)>>${c - 1})&1;bh=0;`;
+  } else if (left) {
+    body += c < 32 ? `rh=(ah<<${c})|(a>>>${32 - c});r=(a<<${c})>>>0;` : `rh=a<<${c - 32};r=0;`;
+    body += `b=${bit(64 - c)};bh=(rh>>>31)^b;`;
+  } else if (key === 'shr') {
+    body += c < 32 ? `r=((a>>>${c})|(ah<<${32 - c}))>>>0;rh=(ah>>>${c})|0;` : `r=ah>>>${c - 32};rh=0;`;
+    body += `b=${bit(c - 1)};bh=ah>>>31;`;
+  } else {
+    body += c < 32 ? `r=((a>>>${c})|(ah<<${32 - c}))>>>0;rh=ah>>${c};` : `r=(ah>>${c - 32})>>>0;rh=ah>>31;`;
+    body += `b=${bit(c - 1)};bh=0;`;
+  }
+  body += `cpu.lop=${LazyOp.Explicit};cpu.lsz=${s};cpu.lr=r;cpu.lrh=rh;cpu.lcf=b;cpu.lof=bh;R[${k}]=r|0;R[${k + 1}]=rh;`;
+  return body;
+}
+
 /** The folded target of a relative branch, with the checks the interpreter makes. */
 function branchTarget(mode: CpuMode, osize: number, end: number, imm: number): string {
   if (mode === CpuMode.Long64) return `(r0+${end + imm})`;
@@ -102,7 +138,7 @@ export function compileBlock(b: Block, mode: CpuMode): CompiledBlock | null {
       else if (key === 'inc') code = incDecInline(i, 1);
       else if (key === 'dec') code = incDecInline(i, -1);
       else if (key === 'nop') code = '';
-      else code = aluInline(i, key);
+      else code = aluInline(i, key) ?? shiftInline(i, key);
       if (code === null && last && (key === 'jcc' || key === 'jmp') && i.k0 === OpKind.Rel) {
         const tgt = branchTarget(mode, i.osize, end, i.imm);
         const cond = key === 'jcc' ? `T(cpu,${i.opcode & 15})` : 'true';
