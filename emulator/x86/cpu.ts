@@ -11,7 +11,7 @@ import { CpuPlatform } from './platform';
 import { CpuModelLike } from './model';
 import { foldedHi } from './canon';
 import { CR0_PE, CR0_PG, EFER_LMA, SS, CS, FS, GS } from './regs';
-import { AR_DB, AR_L } from './state';
+import { AR_DB, AR_L, AR_UNUSABLE } from './state';
 import { getFlags, testCond, getCF } from './flags';
 import { compileBlock, CompiledBlock } from './jit';
 
@@ -222,7 +222,9 @@ export class Cpu extends CpuState {
       this.plat.mem.write(this.mmu.translate(lin, Access.Write, this.cpl === 3), 2, v & 0xffff);
       return;
     }
-    // Page-crossing: translate both pages before writing either (no partial write on #PF).
+    // Page-crossing: translate both pages, first page first (CR2 = the first
+    // faulting byte), before writing either (no partial write on #PF).
+    this.mmu.translate(lin, Access.Write, this.cpl === 3);
     this.mmu.translate(lin + 1, Access.Write, this.cpl === 3);
     this.write8(lin, v);
     this.write8(lin + 1, v >> 8);
@@ -241,12 +243,16 @@ export class Cpu extends CpuState {
       this.plat.mem.write(this.mmu.translate(lin, Access.Write, this.cpl === 3), 4, v >>> 0);
       return;
     }
+    this.mmu.translate(lin, Access.Write, this.cpl === 3);
     this.mmu.translate(lin + 3, Access.Write, this.cpl === 3);
     for (let k = 0; k < 4; k++) this.write8(lin + k, v >>> (8 * k));
   }
 
   write64(lin: number, lo: number, hi: number): void {
-    if ((lin & 0xfff) > 0xff8) this.mmu.translate(lin + 7, Access.Write, this.cpl === 3);
+    if ((lin & 0xfff) > 0xff8) {
+      this.mmu.translate(lin, Access.Write, this.cpl === 3);
+      this.mmu.translate(lin + 7, Access.Write, this.cpl === 3);
+    }
     this.write32(lin, lo);
     this.write32(lin + 4, hi);
   }
@@ -331,9 +337,11 @@ export class Cpu extends CpuState {
       }
       return off;
     }
+    const ar = this.segAr[seg];
+    // A null (unusable) segment faults on any use outside 64-bit mode (SDM vol 3A, 3.4.2).
+    if (ar & AR_UNUSABLE) throw new CpuFault(seg === SS ? 12 : 13, 0, 0, 'access through a null segment');
     const lim = this.segLimit[seg];
     // Expand-down data segments (type bit 2 with S=1, not code) invert the check (SDM vol 3A, 5.3).
-    const ar = this.segAr[seg];
     if ((ar & 0x1c) === 0x14) {
       const upper = ar & AR_DB ? 0xffffffff : 0xffff;
       if (off <= lim || off + size - 1 > upper) throw new CpuFault(seg === SS ? 12 : 13, 0, 0, 'expand-down segment limit');
@@ -344,6 +352,19 @@ export class Cpu extends CpuState {
     }
     return (this.segBase[seg] + off) % TWO32;
   }
+
+  /**
+   * Writes need a writable data segment outside 64-bit mode: code segments and
+   * read-only data segments give #GP(0) (#SS(0) for SS) (SDM vol 3A, 5.5 and 6.15).
+   */
+  checkWritable(seg: number): void {
+    const ar = this.segAr[seg];
+    if (this.mode === CpuMode.Real) return;
+    if ((ar & 0x18) !== 0x10 || (ar & 2) === 0) throw new CpuFault(seg === SS ? 12 : 13, 0, 0, 'write to a read-only or code segment');
+  }
+
+  /** Machine time at the executing instruction (instructions retired, exact inside a block). */
+  now(): number { return this.plat.clock.ticks + this.jk; }
 
   // ---------------------------------------------------------- operands
 
@@ -367,7 +388,10 @@ export class Cpu extends CpuState {
     if (n === 0) { k = i.k0; r = i.r0; s = i.s0; } else if (n === 1) { k = i.k1; r = i.r1; s = i.s1; } else { k = i.k2; r = i.r2; s = i.s2; }
     switch (k) {
       case OpKind.Reg: this.setReg(r, s, lo, hi); return;
-      case OpKind.Mem: this.writeSize(reuse ? this.opLin : this.ea(i, s), s, lo, hi); return;
+      case OpKind.Mem:
+        if (this.mode !== CpuMode.Long64) this.checkWritable(i.seg);
+        this.writeSize(reuse ? this.opLin : this.ea(i, s), s, lo, hi);
+        return;
       case OpKind.Reg8H: this.setReg8H(r, lo); return;
       default: throw new Error(`wr: operand kind ${k} is not writable`);
     }
@@ -477,7 +501,15 @@ export class Cpu extends CpuState {
         cacheable = cacheable && o < 4096;
         return mem.read8(this.mmu.translate(baseLin + k, Access.Fetch, user));
       };
-      const insn = decode(this.tables, fetch, this.codeSize);
+      let insn: Insn;
+      try {
+        insn = decode(this.tables, fetch, this.codeSize);
+      } catch (e) {
+        // A fetch fault on a later instruction ends the block before it; the
+        // fault is raised when execution actually reaches that instruction.
+        if (n > 0 && e instanceof CpuFault) { cacheable = false; break; }
+        throw e;
+      }
       insns.push(insn);
       off += insn.len;
       linCur += insn.len;
@@ -526,7 +558,9 @@ export class Cpu extends CpuState {
         throw e;
       }
       const insns = b.insns;
-      const n = b.n <= left ? b.n : left;
+      // With RFLAGS.TF set, one instruction at a time so the single-step #DB
+      // comes after each instruction (SDM vol 3A, 17.3.1.4).
+      const n = this.flagsRest & 0x100 ? 1 : b.n <= left ? b.n : left;
       let k = 0;
       this.exitBlock = false;
       if (b.fn !== null && n === b.n) {
@@ -551,6 +585,7 @@ export class Cpu extends CpuState {
         for (; k < n; k++) {
           const i = insns[k];
           this.cur = i;
+          this.jk = k;
           this.nextRip = this.rip + i.len;
           i.exec(this, i);
           this.rip = this.nextRip;

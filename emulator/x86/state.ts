@@ -89,4 +89,12 @@ export class CpuState {
 
   /** Instructions retired by this vCPU. */
   icount = 0;
+
+  // --- system domain (exec/system.ts, exec/interrupts.ts) ---
+  /** Shutdown after a triple fault (SDM vol 3A, 6.15): only INIT leaves it. */
+  shutdown = false;
+  /** Bits 63:32 of DR0-DR7 (dr[] holds bits 31:0). */
+  readonly drHi = new Int32Array(8);
+  /** RFLAGS.TF was 1 when the current instruction began: a single-step #DB follows it (SDM vol 3B, 17.3.1.4). */
+  tfArmed = false;
 }
