@@ -40,7 +40,7 @@ function describeEnd(end: RunEnd, qemuStatus = false): { code: number; message: 
     case 'halted': return { code: 4, message: end.detail };
     case 'limit': return { code: 5, message: `stopped after ${end.instructions} instructions (--max-instructions)` };
     case 'reset': return { code: 6, message: `guest requested a reset: ${end.detail}` };
-    default: return { code: 1, message: 'stopped' };
+    default: return { code: 1, message: end.kind === 'breakpoint' ? `stopped at a breakpoint on vCPU ${end.vcpu}` : 'stopped' };
   }
 }
 

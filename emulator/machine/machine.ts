@@ -22,6 +22,7 @@ export type RunEnd =
   | { kind: 'halted'; detail: string }
   | { kind: 'limit'; instructions: number }
   | { kind: 'stopped' }
+  | { kind: 'breakpoint'; vcpu: number }
   | { kind: 'reset'; detail: string };
 
 const DEFAULT_QUANTUM = 1000;
@@ -38,6 +39,12 @@ export class Machine {
   readonly ramBytes: number;
   private end: RunEnd | null = null;
   private quantum: number;
+  // Scheduling position, kept across run() calls so a run in slices (the
+  // debugger's) interleaves vCPUs exactly as one uninterrupted run does.
+  private turn = 0;
+  private quantumLeft = 0;
+  /** Consecutive turns in which a vCPU retired nothing (all idle = time passes). */
+  private idleTurns = 0;
 
   constructor(readonly opts: MachineOptions) {
     this.ramBytes = opts.memoryBytes ?? 256 * 1024 * 1024;
@@ -149,24 +156,32 @@ export class Machine {
     this.end = null;
     const start = this.instructions;
     const cpus = this.cpus;
+    const many = cpus.length > 1 ? this.quantum : 1 << 20;
+    if (this.quantumLeft <= 0) this.quantumLeft = many;
     while (!this.end) {
       const done = this.instructions - start;
-      if (done >= maxInstructions) return { kind: 'limit', instructions: done };
-      let ran = false;
-      for (let i = 0; i < cpus.length && !this.end; i++) {
-        const cpu = cpus[i];
-        this.chipset.currentVcpu = i;
-        const left = maxInstructions - (this.instructions - start);
-        if (left <= 0) break;
-        const many = cpus.length > 1 ? this.quantum : 1 << 20;
-        const untilDeadline = this.clock.nextDeadline - this.clock.ticks;
-        const budget = Math.max(1, Math.min(left, many, untilDeadline > 0 ? untilDeadline : 1));
-        const before = cpu.icount;
-        cpu.run(budget);
-        if (cpu.icount !== before) ran = true;
-      }
+      const left = maxInstructions - done;
+      if (left <= 0) return { kind: 'limit', instructions: done };
+      const i = this.turn;
+      const cpu = cpus[i];
+      this.chipset.currentVcpu = i;
+      const untilDeadline = this.clock.nextDeadline - this.clock.ticks;
+      const budget = Math.max(1, Math.min(left, this.quantumLeft, untilDeadline > 0 ? untilDeadline : 1));
+      const before = cpu.icount;
+      const stop = cpu.run(budget);
+      const did = cpu.icount - before;
+      this.quantumLeft -= did;
+      if (stop === Stop.Breakpoint) return { kind: 'breakpoint', vcpu: i };
       if (this.end) break;
-      if (!ran) {
+      if (did > 0) this.idleTurns = 0;
+      // Next vCPU when the quantum is used up or this one cannot run now.
+      if (this.quantumLeft <= 0 || stop === Stop.Halted || stop === Stop.WaitSipi || did === 0) {
+        this.turn = (i + 1) % cpus.length;
+        this.quantumLeft = many;
+        if (did === 0) this.idleTurns++;
+      }
+      if (this.idleTurns >= cpus.length) {
+        this.idleTurns = 0;
         // Nothing retired: every vCPU is halted or waiting for a start-up IPI.
         // A vCPU halted with IF=0 can only be woken by NMI/INIT (SDM vol 3A,
         // HLT); if none can come, the run is over whether or not timers are armed.

@@ -141,7 +141,9 @@ export const CPUID_FEATURES: readonly CpuidFeature[] = [
   // ---- CPUID.(EAX=07H,ECX=0):EBX/ECX/EDX ----
   c('fsgsbase', 7, 'ebx', 0, Y, 'RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE (CR4.FSGSBASE)'),
   c('tsc-adjust', 7, 'ebx', 1, N, 'IA32_TSC_ADJUST MSR'),
-  c('bmi1', 7, 'ebx', 3, Y, 'BMI1: ANDN, BEXTR, BLSI, BLSMSK, BLSR, TZCNT'),
+  // Not advertised: ANDN/BEXTR/BLSI/BLSMSK/BLSR are VEX-encoded and not implemented;
+  // without BMI1, F3 0F BC (TZCNT) executes as BSF, as on such CPUs.
+  c('bmi1', 7, 'ebx', 3, N, 'BMI1: ANDN, BEXTR, BLSI, BLSMSK, BLSR, TZCNT'),
   c('hle', 7, 'ebx', 4, N, 'hardware lock elision'),
   c('avx2', 7, 'ebx', 5, N, 'AVX2'),
   c('smep', 7, 'ebx', 7, Y, 'supervisor-mode execution prevention (CR4.SMEP)'),

@@ -30,7 +30,7 @@ export interface Block {
 const JIT_THRESHOLD = 16;
 
 /** Why run() returned. */
-export const enum Stop { Budget = 0, Halted = 1, Requested = 2, TripleFault = 3, WaitSipi = 4 }
+export const enum Stop { Budget = 0, Halted = 1, Requested = 2, TripleFault = 3, WaitSipi = 4, Breakpoint = 5 }
 
 /** Hooks for exception delivery and other cross-cutting pieces installed by exec/. */
 export interface CpuHooks {
@@ -71,6 +71,14 @@ export class Cpu extends CpuState {
   jk = 0;
   /** Set false to run the interpreter only (tests of the compiled tier compare both). */
   jitEnabled = true;
+  /**
+   * Debugger breakpoints (linear addresses): run() returns Stop.Breakpoint
+   * before executing an instruction at one of them, and blocks end before
+   * them. The debugger calls flushCodeCache() when the set changes.
+   */
+  breakAt: Set<number> | null = null;
+  /** Resuming from a breakpoint: do not stop again at this icount. */
+  breakSkipIcount = -1;
 
   constructor(
     readonly id: number,
@@ -224,8 +232,7 @@ export class Cpu extends CpuState {
     }
     // Page-crossing: translate both pages, first page first (CR2 = the first
     // faulting byte), before writing either (no partial write on #PF).
-    this.mmu.translate(lin, Access.Write, this.cpl === 3);
-    this.mmu.translate(lin + 1, Access.Write, this.cpl === 3);
+    this.crossCheck(lin);
     this.write8(lin, v);
     this.write8(lin + 1, v >> 8);
   }
@@ -243,16 +250,12 @@ export class Cpu extends CpuState {
       this.plat.mem.write(this.mmu.translate(lin, Access.Write, this.cpl === 3), 4, v >>> 0);
       return;
     }
-    this.mmu.translate(lin, Access.Write, this.cpl === 3);
-    this.mmu.translate(lin + 3, Access.Write, this.cpl === 3);
+    this.crossCheck(lin);
     for (let k = 0; k < 4; k++) this.write8(lin + k, v >>> (8 * k));
   }
 
   write64(lin: number, lo: number, hi: number): void {
-    if ((lin & 0xfff) > 0xff8) {
-      this.mmu.translate(lin, Access.Write, this.cpl === 3);
-      this.mmu.translate(lin + 7, Access.Write, this.cpl === 3);
-    }
+    if ((lin & 0xfff) > 0xff8) this.crossCheck(lin);
     this.write32(lin, lo);
     this.write32(lin + 4, hi);
   }
@@ -266,8 +269,18 @@ export class Cpu extends CpuState {
 
   /** Checks a write would succeed (translation + permissions) without writing. */
   probeWrite(lin: number, size: number): void {
+    if ((lin & 0xfff) + size > 0x1000) this.crossCheck(lin);
+    else this.mmu.translate(lin, Access.Write, this.cpl === 3);
+  }
+
+  /**
+   * A write that crosses into the next page: both pages must be writable
+   * before any byte is written; a fault on the second page reports its first
+   * byte in CR2, as hardware does (checked against this machine's CPU).
+   */
+  private crossCheck(lin: number): void {
     this.mmu.translate(lin, Access.Write, this.cpl === 3);
-    if ((lin & 0xfff) + size > 0x1000) this.mmu.translate(lin + size - 1, Access.Write, this.cpl === 3);
+    this.mmu.translate(lin - (lin % 4096) + 4096, Access.Write, this.cpl === 3);
   }
 
   /** Supervisor ("implicit") accesses to system structures: GDT, IDT, TSS (SDM vol 3A, 4.6). */
@@ -492,6 +505,7 @@ export class Cpu extends CpuState {
     let linCur = lin;
     let cacheable = page !== null;
     for (let n = 0; n < MAX_BLOCK; n++) {
+      if (n > 0 && this.breakAt !== null && this.breakAt.has(linCur)) break;
       const base = off;
       const baseLin = linCur;
       const fetch = (k: number): number => {
@@ -550,6 +564,7 @@ export class Cpu extends CpuState {
       if (clock.ticks >= clock.nextDeadline) clock.fire();
       this.hooks!.checkInterrupts(this);
       if (this.stopRequested) return this.stopReason;
+      if (this.breakAt !== null && this.icount !== this.breakSkipIcount && this.breakAt.has(this.ripLinear())) return Stop.Breakpoint;
       let b: Block;
       try {
         b = this.block();

@@ -1,0 +1,814 @@
+// The DAP session: maps Debug Adapter Protocol requests onto the emulator's
+// debug API (emulator/debug). Threads are vCPUs; a vCPU's call stack is its
+// nesting stack (today: L1's frames, then the L0 label frame). The machine
+// runs in slices on the event loop so requests (pause, threads) are served
+// while it runs. No `vscode` import: any DAP client can drive this.
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  DebugSession, InitializedEvent, TerminatedEvent, ExitedEvent, StoppedEvent, OutputEvent,
+  Thread, Source, Handles, BreakpointEvent, InvalidatedEvent, MemoryEvent,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { Machine } from '../emulator/machine/machine';
+import type { Level, MachineEvent } from '../emulator/events';
+import type { Cpu } from '../emulator/x86/cpu';
+import { CpuMode } from '../emulator/x86/state';
+import { hex64, fold } from '../emulator/x86/canon';
+import {
+  RunControl, StopInfo, StepKind, StepGranularity, describeStop, describeEnd, exitCodeOf, spOf,
+  readLinear, readHalves, writeLinear, LineOracle, FrameOracle, BreakpointKind,
+} from '../emulator/debug/index';
+import { excName } from '../emulator/debug/trace-format';
+import { planLaunch, machineError, LaunchError, LaunchPlan, NestvirtLaunchArguments } from './launch-config';
+import { loadSymbols, SymbolSource, UnwindContext, UnwoundFrame, symbolize } from './symbol-source';
+import { VarNode, generalRegisters, segmentRegisters, controlRegisters, foldBig, foldedBig, bigOfHalves, ripHalves, MODE_NAMES } from './registers';
+import { GPR64 } from '../emulator/x86/regs';
+import { evaluate, EvalError, formatValue } from './evaluate';
+import { disassembleAround } from './disassembly';
+
+const EXCEPTION_FILTER = 'guest-exception';
+const MAX_FRAMES = 64;
+
+/** Error ids of our error responses (DAP Message.id). */
+const ERR = { launch: 1001, notLaunched: 1002, running: 1003, badRequest: 1004, internal: 1005 } as const;
+
+interface FrameRef { vcpu: number; index: number; pc: number; sp: number; fp: number; label?: boolean }
+
+interface DapBreakpoint { dap: DebugProtocol.Breakpoint; kind: BreakpointKind; rcIds: number[] }
+
+class RequestError extends Error {
+  constructor(readonly id: number, message: string) { super(message); Object.setPrototypeOf(this, RequestError.prototype); }
+}
+
+const threadOf = (vcpu: number): number => vcpu + 1;
+
+function parseAddress(ref: string, what: string): bigint {
+  const t = ref.trim();
+  if (/^0x[0-9a-f]+$/i.test(t) || /^[0-9]+$/.test(t)) return BigInt(t);
+  throw new RequestError(ERR.badRequest, `${what}: expected an address like 0x101000, got '${ref}'`);
+}
+
+export class NestvirtSession extends DebugSession {
+  private plan: LaunchPlan | null = null;
+  private machine: Machine | null = null;
+  private rc: RunControl | null = null;
+  private symbols: SymbolSource[] = [];
+  private configured: () => void = () => {};
+  private configurationDone = new Promise<void>((r) => { this.configured = r; });
+  private serial = '';
+  private pumpScheduled = false;
+  private terminated = false;
+  private varHandles = new Handles<() => VarNode[]>();
+  private frames = new Map<number, FrameRef>();
+  private nextFrameId = 1;
+  private lastStop: StopInfo | null = null;
+  private sourceBps = new Map<string, { args: DebugProtocol.SourceBreakpoint[]; bps: DapBreakpoint[] }>();
+  private functionBps: { args: DebugProtocol.FunctionBreakpoint[]; bps: DapBreakpoint[] } = { args: [], bps: [] };
+  private instructionBps: { args: DebugProtocol.InstructionBreakpoint[]; bps: DapBreakpoint[] } = { args: [], bps: [] };
+  private nextDapBpId = 1;
+  private exceptionFilters = new Set<string>();
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsFunctionBreakpoints: true,
+      supportsInstructionBreakpoints: true,
+      supportsConditionalBreakpoints: false,
+      supportsHitConditionalBreakpoints: false,
+      supportsLogPoints: false,
+      supportsEvaluateForHovers: true,
+      supportsSteppingGranularity: true,
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsDisassembleRequest: true,
+      supportsLoadedSourcesRequest: true,
+      supportsExceptionInfoRequest: true,
+      supportsTerminateRequest: true,
+      supportsStepBack: false,
+      supportsSetVariable: false,
+      supportsDataBreakpoints: false,
+      exceptionBreakpointFilters: [{
+        filter: EXCEPTION_FILTER,
+        label: 'Exception in the guest',
+        description: 'Stop when an exception (#PF, #GP, #UD, …) is delivered to the guest, at the first instruction of its handler',
+        default: false,
+      }],
+    };
+    this.sendResponse(response);
+  }
+
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): Promise<void> {
+    try {
+      this.launch(args as NestvirtLaunchArguments);
+    } catch (e) {
+      const message = e instanceof LaunchError ? e.message : `launch failed: ${(e as Error).message}`;
+      this.sendErrorResponse(response, { id: ERR.launch, format: message, showUser: true });
+      return;
+    }
+    // Configuration requests (breakpoints, exception filters) come now.
+    this.sendEvent(new InitializedEvent());
+    await this.configurationDone;
+    this.sendResponse(response);
+    if (this.plan!.stopOnEntry) {
+      const cpu = this.machine!.cpus[0];
+      this.stopped('entry', 0, `Stopped at the kernel entry point ${hex64(cpu.rip)} (${modeName(cpu)})`);
+    } else {
+      this.resume(() => this.rc!.startContinue());
+    }
+  }
+
+  private launch(args: NestvirtLaunchArguments): void {
+    if (this.machine) throw new LaunchError('request', 'this session has already launched a kernel');
+    const plan = planLaunch(args);
+    let machine: Machine;
+    try {
+      machine = new Machine({ ...plan.machine, serialOut: (t) => { this.serial += t; } });
+    } catch (e) {
+      throw machineError(e, plan);
+    }
+    const symbols: SymbolSource[] = [];
+    const warnings: string[] = [];
+    const syms = [{ path: plan.programPath, level: 1 as Level, bytes: plan.machine.kernel }, ...plan.symbols];
+    for (const s of syms) {
+      const isProgram = s.path === plan.programPath && s.bytes === plan.machine.kernel;
+      try {
+        const loaded = loadSymbols(s.path, s.level, s.bytes);
+        symbols.push(loaded.source);
+        if (loaded.warning) warnings.push(loaded.warning);
+      } catch (e) {
+        // An a.out-kludge multiboot kernel boots without being an ELF: it just has no symbols.
+        if (isProgram) warnings.push(`${path.basename(s.path)}: no symbols (${(e as Error).message})`);
+        else throw new LaunchError('symbols', (e as Error).message);
+      }
+    }
+    this.plan = plan;
+    this.machine = machine;
+    this.symbols = symbols;
+    for (const w of warnings) this.console(`nestvirt: ${w}\n`);
+    this.rc = new RunControl(machine, {
+      lines: this.lineOracle(),
+      frames: this.frameOracle(),
+      maxInstructions: plan.maxInstructions,
+    });
+    this.rc.stopOnException = () => this.exceptionFilters.has(EXCEPTION_FILTER);
+    machine.events.on((e) => this.onMachineEvent(e));
+    this.resolveAllBreakpoints();
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.sendResponse(response);
+    this.configured();
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): void {
+    this.rc?.abort();
+    this.terminated = true;
+    super.disconnectRequest(response, args);
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.rc?.abort();
+    this.sendResponse(response);
+    this.end();
+  }
+
+  private end(exitCode?: number): void {
+    if (this.terminated) return;
+    this.terminated = true;
+    this.flushSerial();
+    if (exitCode !== undefined) this.sendEvent(new ExitedEvent(exitCode));
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  // -------------------------------------------------------------- running
+
+  private resume(start: () => void): void {
+    this.invalidateStopState();
+    start();
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.pumpScheduled = false;
+    const rc = this.rc;
+    if (!rc || !rc.running || this.terminated) return;
+    let stop: StopInfo | null;
+    try {
+      stop = rc.runSlice();
+    } catch (e) {
+      this.flushSerial();
+      this.console(`nestvirt: internal error: ${(e as Error).stack ?? e}\n`);
+      this.stopped('exception', 0, 'nestvirt internal error', (e as Error).message);
+      return;
+    }
+    this.flushSerial();
+    if (stop) this.reportStop(stop);
+    else this.schedulePump();
+  }
+
+  private reportStop(s: StopInfo): void {
+    this.lastStop = s;
+    switch (s.reason) {
+      case 'end': {
+        this.console(`nestvirt: ${describeEnd(s.end)}\n`);
+        this.end(exitCodeOf(s.end));
+        return;
+      }
+      case 'breakpoint': {
+        const hit = this.dapBreakpointsFor(s.ids);
+        const kind = hit[0]?.kind ?? 'instruction';
+        const reason = kind === 'function' ? 'function breakpoint' : kind === 'instruction' ? 'instruction breakpoint' : 'breakpoint';
+        const where = this.describeAddress(s.level, s.address);
+        const ev = this.stoppedEvent(reason, s.vcpu, `Paused on ${reason} at ${where}`);
+        ev.body.hitBreakpointIds = hit.map((b) => b.dap.id!).filter((x) => x !== undefined);
+        this.sendEvent(ev);
+        return;
+      }
+      case 'step': this.stopped('step', s.vcpu, s.note ? `Paused after step: ${s.note}` : undefined); return;
+      case 'pause': this.stopped('pause', s.vcpu, `Paused at ${this.describeAddress(1, this.machine!.cpus[s.vcpu].ripLinear())}`); return;
+      case 'exception': {
+        const e = s.event;
+        this.stopped('exception', s.vcpu, `Paused on exception: ${describeStop(s)}`, `${excName(e.vector)} (vector ${e.vector})`);
+        return;
+      }
+    }
+  }
+
+  private stoppedEvent(reason: string, vcpu: number, description?: string, text?: string): DebugProtocol.StoppedEvent {
+    const ev = new StoppedEvent(reason, threadOf(vcpu)) as unknown as DebugProtocol.StoppedEvent;
+    ev.body.allThreadsStopped = true;
+    if (description) ev.body.description = description;
+    if (text) ev.body.text = text;
+    return ev;
+  }
+
+  private stopped(reason: string, vcpu: number, description?: string, text?: string): void {
+    this.sendEvent(this.stoppedEvent(reason, vcpu, description, text));
+  }
+
+  private invalidateStopState(): void {
+    this.frames.clear();
+    this.varHandles.reset();
+    this.lastStop = null;
+  }
+
+  private requireStopped(): { machine: Machine; rc: RunControl } {
+    if (!this.machine || !this.rc) throw new RequestError(ERR.notLaunched, 'no machine: launch a kernel first');
+    if (this.rc.running) throw new RequestError(ERR.running, 'the machine is running: pause it first');
+    if (this.terminated) throw new RequestError(ERR.notLaunched, 'the run has ended');
+    return { machine: this.machine, rc: this.rc };
+  }
+
+  /** Runs a request handler, turning RequestError/EvalError into an error response. */
+  private guard<R extends DebugProtocol.Response>(response: R, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      const id = e instanceof RequestError ? e.id : e instanceof EvalError ? ERR.badRequest : ERR.internal;
+      const msg = e instanceof RequestError || e instanceof EvalError ? e.message : `nestvirt internal error: ${(e as Error).message}`;
+      this.sendErrorResponse(response, { id, format: msg, showUser: false });
+    }
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    this.guard(response, () => {
+      const { rc } = this.requireStopped();
+      response.body = { allThreadsContinued: true };
+      this.sendResponse(response);
+      this.resume(() => rc.startContinue());
+    });
+  }
+
+  private step(response: DebugProtocol.Response, threadId: number, kind: StepKind, granularity?: DebugProtocol.SteppingGranularity): void {
+    this.guard(response, () => {
+      const { machine, rc } = this.requireStopped();
+      const vcpu = threadId - 1;
+      if (!machine.cpus[vcpu]) throw new RequestError(ERR.badRequest, `no thread ${threadId}`);
+      const g: StepGranularity = granularity === 'instruction' ? 'instruction' : 'line';
+      this.sendResponse(response);
+      this.resume(() => rc.startStep(vcpu, kind, g));
+    });
+  }
+
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    this.step(response, args.threadId, 'over', args.granularity);
+  }
+  protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.step(response, args.threadId, 'into', args.granularity);
+  }
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    this.step(response, args.threadId, 'out', args.granularity);
+  }
+
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.rc?.pause();
+    this.sendResponse(response);
+  }
+
+  // ----------------------------------------------------------- breakpoints
+
+  private lineOracle(): LineOracle {
+    return {
+      lineAt: (level, address) => {
+        const r = this.symbolsAt(level, address)?.lineAt(address);
+        return r ? { file: r.file, line: r.line } : undefined;
+      },
+      isStatement: (level, address) => this.symbolsAt(level, address)?.lineAt(address)?.isStatement ?? false,
+    };
+  }
+
+  private frameOracle(): FrameOracle {
+    return {
+      callerOf: (cpu, level) => {
+        const ctx = this.unwindContext(cpu);
+        const s = this.symbolsAt(level, ctx.pc);
+        if (!s) return undefined;
+        const f = s.unwind(ctx);
+        return f ? { returnAddress: f.pc, cfa: f.sp } : undefined;
+      },
+    };
+  }
+
+  /** The symbol set of a level that knows `address` (by function or line), else the level's first. */
+  private symbolsAt(level: Level, address: number): SymbolSource | undefined {
+    const mine = this.symbols.filter((s) => s.level === level);
+    return mine.find((s) => s.functionAt(address) || s.lineAt(address)) ?? mine[0];
+  }
+
+  private addBreakpoints(kind: BreakpointKind, level: Level, addresses: number[]): number[] {
+    return addresses.map((a) => this.rc!.breakpoints.add(level, a, kind).id);
+  }
+
+  private dapBreakpointsFor(rcIds: number[]): DapBreakpoint[] {
+    const all = [...[...this.sourceBps.values()].flatMap((x) => x.bps), ...this.functionBps.bps, ...this.instructionBps.bps];
+    return all.filter((b) => b.rcIds.some((id) => rcIds.includes(id)));
+  }
+
+  private resolveSource(file: string, args: DebugProtocol.SourceBreakpoint[]): DapBreakpoint[] {
+    return args.map((a) => {
+      const line = this.convertClientLineToDebugger(a.line);
+      const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false, line: a.line, source: { name: path.basename(file), path: file } };
+      const bp: DapBreakpoint = { dap, kind: 'line', rcIds: [] };
+      if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
+      let found: { line: number; addresses: number[] } | undefined;
+      let level: Level = 1;
+      for (const s of this.symbols) {
+        found = s.breakpointAddresses(file, line);
+        if (found) { level = s.level; break; }
+      }
+      if (!found) {
+        dap.message = this.symbols.some((s) => s.hasLines)
+          ? `no code at ${path.basename(file)}:${line} in the loaded symbols`
+          : 'no source line information in the loaded symbols: build the program with -g';
+        dap.reason = 'failed';
+        return bp;
+      }
+      bp.rcIds = this.addBreakpoints('line', level, found.addresses);
+      dap.verified = true;
+      dap.line = this.convertDebuggerLineToClient(found.line);
+      dap.instructionReference = hex64(found.addresses[0]);
+      return bp;
+    });
+  }
+
+  private resolveFunctions(args: DebugProtocol.FunctionBreakpoint[]): DapBreakpoint[] {
+    return args.map((a) => {
+      const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false };
+      const bp: DapBreakpoint = { dap, kind: 'function', rcIds: [] };
+      if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
+      for (const s of this.symbols) {
+        const at = s.functionBreakpoint(a.name.trim());
+        if (at === undefined) continue;
+        bp.rcIds = this.addBreakpoints('function', s.level, [at]);
+        dap.verified = true;
+        dap.instructionReference = hex64(at);
+        const line = s.lineAt(at);
+        if (line) { dap.source = { name: path.basename(line.file), path: line.file }; dap.line = this.convertDebuggerLineToClient(line.line); }
+        return bp;
+      }
+      dap.message = `no function '${a.name}' in the loaded symbols`;
+      dap.reason = 'failed';
+      return bp;
+    });
+  }
+
+  private resolveInstructions(args: DebugProtocol.InstructionBreakpoint[]): DapBreakpoint[] {
+    return args.map((a) => {
+      const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false };
+      const bp: DapBreakpoint = { dap, kind: 'instruction', rcIds: [] };
+      if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
+      let addr: bigint;
+      try {
+        addr = parseAddress(a.instructionReference, 'instructionReference') + BigInt(a.offset ?? 0);
+      } catch (e) {
+        dap.message = (e as Error).message;
+        dap.reason = 'failed';
+        return bp;
+      }
+      const lin = foldBig(addr);
+      bp.rcIds = this.addBreakpoints('instruction', 1, [lin]);
+      dap.verified = true;
+      dap.instructionReference = hex64(lin);
+      return bp;
+    });
+  }
+
+  private clearRc(bps: DapBreakpoint[]): void {
+    for (const b of bps) for (const id of b.rcIds) this.rc?.breakpoints.remove(id);
+  }
+
+  /** After launch: resolve breakpoints a client set before the kernel was loaded. */
+  private resolveAllBreakpoints(): void {
+    const update = (old: DapBreakpoint[], fresh: DapBreakpoint[]): void => {
+      fresh.forEach((b, i) => {
+        if (old[i]) b.dap.id = old[i].dap.id;
+        this.sendEvent(new BreakpointEvent('changed', b.dap as DebugProtocol.Breakpoint & { verified: boolean }));
+      });
+    };
+    for (const [file, entry] of this.sourceBps) {
+      const fresh = this.resolveSource(file, entry.args);
+      update(entry.bps, fresh);
+      entry.bps = fresh;
+    }
+    const f = this.resolveFunctions(this.functionBps.args);
+    update(this.functionBps.bps, f);
+    this.functionBps.bps = f;
+    const ins = this.resolveInstructions(this.instructionBps.args);
+    update(this.instructionBps.bps, ins);
+    this.instructionBps.bps = ins;
+  }
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    this.guard(response, () => {
+      const file = args.source.path ? this.convertClientPathToDebugger(args.source.path) : args.source.name ?? '';
+      const old = this.sourceBps.get(file);
+      if (old) this.clearRc(old.bps);
+      const list = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
+      const bps = this.resolveSource(file, list);
+      this.sourceBps.set(file, { args: list, bps });
+      response.body = { breakpoints: bps.map((b) => b.dap) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    this.guard(response, () => {
+      this.clearRc(this.functionBps.bps);
+      const bps = this.resolveFunctions(args.breakpoints);
+      this.functionBps = { args: args.breakpoints, bps };
+      response.body = { breakpoints: bps.map((b) => b.dap) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+    this.guard(response, () => {
+      this.clearRc(this.instructionBps.bps);
+      const bps = this.resolveInstructions(args.breakpoints);
+      this.instructionBps = { args: args.breakpoints, bps };
+      response.body = { breakpoints: bps.map((b) => b.dap) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    const wanted = [...(args.filters ?? []), ...(args.filterOptions ?? []).map((o) => o.filterId)];
+    this.exceptionFilters = new Set(wanted.filter((f) => f === EXCEPTION_FILTER));
+    response.body = {
+      breakpoints: wanted.map((f) => (f === EXCEPTION_FILTER ? { verified: true } : { verified: false, message: `unknown exception filter '${f}'` })),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    const s = this.lastStop;
+    if (!s || s.reason !== 'exception') {
+      this.sendErrorResponse(response, { id: ERR.badRequest, format: 'not stopped on an exception', showUser: false });
+      return;
+    }
+    const e = s.event;
+    response.body = {
+      exceptionId: excName(e.vector),
+      description: describeStop(s),
+      breakMode: 'always',
+      details: { message: describeStop(s), typeName: `${excName(e.vector)} (vector ${e.vector})` },
+    };
+    this.sendResponse(response);
+  }
+
+  // ------------------------------------------------------- threads, stacks
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    const cpus = this.machine?.cpus ?? [];
+    response.body = { threads: cpus.map((c) => new Thread(threadOf(c.id), `vCPU ${c.id}`)) };
+    this.sendResponse(response);
+  }
+
+  private framePointer(cpu: Cpu): number {
+    return cpu.mode === CpuMode.Long64 ? fold(cpu.regs[10], cpu.regs[11]) : cpu.regs[10] >>> 0;
+  }
+
+  /** The innermost frame's unwind context: every register of the vCPU. */
+  private unwindContext(cpu: Cpu): UnwindContext {
+    const regs: Record<string, bigint> = {};
+    for (let r = 0; r < 16; r++) regs[GPR64[r]] = bigOfHalves(cpu.regs[r << 1], cpu.regs[(r << 1) + 1]);
+    const [lo, hi] = ripHalves(cpu);
+    regs.rip = bigOfHalves(lo, hi);
+    return this.callerContext(cpu, { pc: cpu.ripLinear(), sp: spOf(cpu), fp: this.framePointer(cpu), regs }, false);
+  }
+
+  /** The context of a frame found by unwinding (or the innermost one). */
+  private callerContext(cpu: Cpu, f: UnwoundFrame, returnAddress: boolean): UnwindContext {
+    const wide = cpu.mode === CpuMode.Long64;
+    return {
+      pc: f.pc, sp: f.sp, fp: f.fp, wide, returnAddress,
+      regs: f.regs ?? { rip: foldedBig(f.pc), rsp: foldedBig(f.sp), rbp: foldedBig(f.fp) },
+      readSlot: (addr) => {
+        const v = readHalves(cpu, addr, wide ? 8 : 4);
+        if (!v) return null;
+        return wide ? fold(v[0], v[1] | 0) : v[0];
+      },
+      read: (addr, size) => {
+        const v = readHalves(cpu, foldBig(addr), size);
+        return v ? bigOfHalves(v[0], v[1]) : undefined;
+      },
+    };
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    this.guard(response, () => {
+      const { machine, rc } = this.requireStopped();
+      const cpu = machine.cpus[args.threadId - 1];
+      if (!cpu) throw new RequestError(ERR.badRequest, `no thread ${args.threadId}`);
+      const level = rc.levelOf(cpu);
+      const frames: DebugProtocol.StackFrame[] = [];
+      let ctx = this.unwindContext(cpu);
+      for (let index = 0; index < MAX_FRAMES; index++) {
+        const id = this.nextFrameId++;
+        this.frames.set(id, { vcpu: cpu.id, index, pc: ctx.pc, sp: ctx.sp, fp: ctx.fp });
+        frames.push(this.makeFrame(id, level, ctx.pc, index));
+        const s = this.symbolsAt(level, index === 0 ? ctx.pc : ctx.pc - 1);
+        const up = s?.unwind(ctx);
+        // The stack grows down: a caller's frame is above its callee's.
+        if (!up || up.pc === 0 || up.sp <= ctx.sp) break;
+        ctx = this.callerContext(cpu, up, true);
+      }
+      const labelId = this.nextFrameId++;
+      this.frames.set(labelId, { vcpu: cpu.id, index: frames.length, pc: 0, sp: 0, fp: 0, label: true });
+      frames.push({ id: labelId, name: 'L0 — nestvirt', line: 0, column: 0, presentationHint: 'label' });
+      const start = args.startFrame ?? 0;
+      const count = args.levels && args.levels > 0 ? args.levels : frames.length;
+      response.body = { stackFrames: frames.slice(start, start + count), totalFrames: frames.length };
+      this.sendResponse(response);
+    });
+  }
+
+  private makeFrame(id: number, level: Level, pc: number, index: number): DebugProtocol.StackFrame {
+    const s = this.symbolsAt(level, pc);
+    // A caller frame's pc is a return address: its call is the byte before.
+    const lookup = index === 0 ? pc : pc - 1;
+    const fn = s ? symbolize(s, lookup) : undefined;
+    const name = `${fn ? fn.replace(/\+0x[0-9a-f]+$/, '') : hex64(pc)}`;
+    const line = s?.lineAt(lookup);
+    const frame: DebugProtocol.StackFrame = { id, name, line: 0, column: 0, instructionPointerReference: hex64(pc) };
+    if (line) {
+      frame.source = this.sourceOf(line.file);
+      frame.line = this.convertDebuggerLineToClient(line.line);
+      frame.column = this.convertDebuggerColumnToClient(1);
+    } else {
+      frame.name = fn ? `${fn} (${hex64(pc)})` : hex64(pc);
+      frame.presentationHint = 'subtle';
+    }
+    return frame;
+  }
+
+  private sourceOf(file: string): Source {
+    const src = new Source(path.basename(file), this.convertDebuggerPathToClient(file));
+    if (!fs.existsSync(file)) (src as DebugProtocol.Source).presentationHint = 'deemphasize';
+    return src;
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    this.guard(response, () => {
+      const { machine } = this.requireStopped();
+      const f = this.frames.get(args.frameId);
+      if (!f) throw new RequestError(ERR.badRequest, `no frame ${args.frameId} (stale after a resume?)`);
+      const cpu = machine.cpus[f.vcpu];
+      const scopes: DebugProtocol.Scope[] = [];
+      const scope = (name: string, nodes: () => VarNode[], hint?: string): void => {
+        const s: DebugProtocol.Scope = { name, variablesReference: this.varHandles.create(nodes), expensive: false };
+        if (hint) s.presentationHint = hint;
+        scopes.push(s);
+      };
+      if (f.label) {
+        // L0 has no guest state of its own to show yet (VMCS views come with nested VMX).
+      } else if (f.index === 0) {
+        scope('Registers', () => generalRegisters(cpu), 'registers');
+        scope('Segment registers', () => segmentRegisters(cpu), 'registers');
+        scope('Control registers', () => controlRegisters(cpu), 'registers');
+      } else {
+        scope('Frame', () => [
+          { name: 'pc', value: hex64(f.pc), memoryReference: hex64(f.pc) },
+          { name: 'cfa (sp in this frame)', value: hex64(f.sp), memoryReference: hex64(f.sp) },
+          { name: 'frame pointer', value: hex64(f.fp), memoryReference: hex64(f.fp) },
+        ], 'registers');
+      }
+      response.body = { scopes };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    this.guard(response, () => {
+      this.requireStopped();
+      const get = this.varHandles.get(args.variablesReference);
+      if (!get) throw new RequestError(ERR.badRequest, `no variables reference ${args.variablesReference}`);
+      let nodes = get();
+      if (args.start !== undefined || args.count !== undefined) nodes = nodes.slice(args.start ?? 0, (args.start ?? 0) + (args.count ?? nodes.length));
+      response.body = {
+        variables: nodes.map((n) => {
+          const v: DebugProtocol.Variable = { name: n.name, value: n.value, variablesReference: n.children ? this.varHandles.create(n.children) : 0 };
+          if (n.evaluateName) v.evaluateName = n.evaluateName;
+          if (n.memoryReference) v.memoryReference = n.memoryReference;
+          return v;
+        }),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    this.guard(response, () => {
+      const { machine, rc } = this.requireStopped();
+      const f = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
+      const cpu = machine.cpus[f?.vcpu ?? 0];
+      const level = rc.levelOf(cpu);
+      const r = evaluate(args.expression, {
+        cpu,
+        symbol: (name) => {
+          for (const s of this.symbols.filter((x) => x.level === level)) {
+            const a = s.addressOf(name);
+            if (a !== undefined) return a;
+          }
+          return undefined;
+        },
+      });
+      const addr = foldBig(r.value);
+      const s = this.symbolsAt(level, addr);
+      const sym = s ? symbolize(s, addr) : undefined;
+      response.body = {
+        result: formatValue(r.value) + (sym ? ` <${sym}>` : ''),
+        variablesReference: 0,
+        memoryReference: '0x' + r.value.toString(16),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  // ------------------------------------------------------- memory and code
+
+  protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    this.guard(response, () => {
+      const { machine } = this.requireStopped();
+      const start = parseAddress(args.memoryReference, 'memoryReference') + BigInt(args.offset ?? 0);
+      const count = Math.max(0, Math.min(args.count, 1 << 20));
+      const r = readLinear(machine.cpus[0], foldBig(start), count);
+      response.body = {
+        address: '0x' + start.toString(16),
+        data: Buffer.from(r.data.buffer, r.data.byteOffset, r.readable).toString('base64'),
+        unreadableBytes: count - r.readable,
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    this.guard(response, () => {
+      const { machine, rc } = this.requireStopped();
+      const start = parseAddress(args.memoryReference, 'memoryReference') + BigInt(args.offset ?? 0);
+      const data = new Uint8Array(Buffer.from(args.data, 'base64'));
+      const cpu = machine.cpus[0];
+      const lin = foldBig(start);
+      const writable = readLinear(cpu, lin, data.length).readable;
+      if (writable < data.length && !args.allowPartial) {
+        throw new RequestError(ERR.badRequest, `cannot write ${data.length} bytes at 0x${start.toString(16)}: only ${writable} are mapped RAM`);
+      }
+      const n = writeLinear(machine.cpus, cpu, lin, data.subarray(0, writable));
+      rc.codeChanged();
+      response.body = { bytesWritten: n, offset: args.offset ?? 0 };
+      this.sendResponse(response);
+      this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, n));
+      this.sendEvent(new InvalidatedEvent(['variables']));
+    });
+  }
+
+  protected override disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+    this.guard(response, () => {
+      const { machine, rc } = this.requireStopped();
+      const cpu = machine.cpus[0];
+      const level = rc.levelOf(cpu);
+      const base = foldBig(parseAddress(args.memoryReference, 'memoryReference') + BigInt(args.offset ?? 0));
+      const count = Math.max(0, Math.min(args.instructionCount, 10000));
+      const sym = (a: number): string | undefined => { const s = this.symbolsAt(level, a); return s ? symbolize(s, a) : undefined; };
+      const lines = disassembleAround(cpu, base, args.instructionOffset ?? 0, count, (a) => this.symbolsAt(level, a)?.functionAt(a)?.start,
+        args.resolveSymbols === false ? undefined : sym);
+      let lastFile = '', lastLine = -1;
+      response.body = {
+        instructions: lines.map((l) => {
+          const ins: DebugProtocol.DisassembledInstruction = { address: hex64(l.address), instruction: l.text, instructionBytes: l.bytes };
+          if (l.invalid) { ins.presentationHint = 'invalid'; return ins; }
+          const s = this.symbolsAt(level, l.address);
+          const fn = s?.functionAt(l.address);
+          if (fn) ins.symbol = symbolize(s!, l.address);
+          const line = s?.lineAt(l.address);
+          if (line && (line.file !== lastFile || line.line !== lastLine)) {
+            ins.location = this.sourceOf(line.file);
+            ins.line = this.convertDebuggerLineToClient(line.line);
+            lastFile = line.file; lastLine = line.line;
+          }
+          return ins;
+        }),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
+    const seen = new Set<string>();
+    const sources: DebugProtocol.Source[] = [];
+    for (const s of this.symbols) {
+      for (const f of s.sources()) {
+        if (seen.has(f)) continue;
+        seen.add(f);
+        sources.push(this.sourceOf(f));
+      }
+    }
+    response.body = { sources };
+    this.sendResponse(response);
+  }
+
+  protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
+    this.guard(response, () => {
+      const p = args.source?.path;
+      if (!p) throw new RequestError(ERR.badRequest, 'source: only sources with a path are known');
+      const file = this.convertClientPathToDebugger(p);
+      let content: string;
+      try {
+        content = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new RequestError(ERR.badRequest, `cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+      }
+      response.body = { content, mimeType: 'text/x-c' };
+      this.sendResponse(response);
+    });
+  }
+
+  // ------------------------------------------------------------- output
+
+  private onMachineEvent(e: MachineEvent): void {
+    if (e.kind === 'diagnostic') {
+      this.flushSerial();
+      this.console(`nestvirt: ${e.message}\n`);
+    }
+  }
+
+  private flushSerial(): void {
+    if (!this.serial) return;
+    const text = this.serial;
+    this.serial = '';
+    this.sendEvent(new OutputEvent(text, 'stdout'));
+  }
+
+  private console(text: string): void {
+    this.sendEvent(new OutputEvent(text, 'console'));
+  }
+
+  private describeAddress(level: Level, address: number): string {
+    const s = this.symbolsAt(level, address);
+    const line = s?.lineAt(address);
+    const fn = s ? symbolize(s, address) : undefined;
+    const parts = [hex64(address)];
+    if (fn) parts.push(`in ${fn}`);
+    if (line) parts.push(`${path.basename(line.file)}:${line.line}`);
+    return parts.join(' ');
+  }
+}
+
+function modeName(cpu: Cpu): string {
+  return MODE_NAMES[cpu.mode] ?? `mode ${cpu.mode}`;
+}
