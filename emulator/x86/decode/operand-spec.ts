@@ -5,6 +5,12 @@ import { OpKind } from './insn';
 
 export const enum Method {
   E, G, M, R, I, J, O, A, S, C, D, Z, X, Y, V, W, U, P, Q, N, Fixed, Const, St,
+  /** MPX bound register in ModRM.reg ('Bnd'). */
+  Bnd,
+  /** MPX bound register in ModRM.rm, or memory ('BndE'). */
+  BndE,
+  /** 386/486 test register TR0-TR7 in ModRM.reg ('Td'), MOV TRn (SDM 386 manual; #UD since the Pentium). */
+  T,
 }
 
 export interface OperandSpec {
@@ -55,6 +61,12 @@ export function parseSpec(text: string): OperandSpec {
     spec.method = Method.Const;
     spec.value = Number(text);
     spec.type = 'b';
+  } else if (text === 'Td') {
+    spec.method = Method.T;
+    spec.type = 'd';
+  } else if (text === 'Bnd' || text === 'BndE') {
+    spec.method = text === 'Bnd' ? Method.Bnd : Method.BndE;
+    spec.type = 'dq';
   } else if (/^ST[0-7i]?$/.test(text)) {
     spec.method = Method.St;
     spec.value = text === 'STi' ? -1 : text.length === 3 ? Number(text[2]) : 0;
@@ -73,9 +85,16 @@ export function parseSpec(text: string): OperandSpec {
   return spec;
 }
 
-/** Operand size in bytes for a type code, given the effective operand size `osize`. */
+/**
+ * Operand size in bytes for a type code, given the effective operand size `osize`.
+ * Type 'A' (not in the SDM notation) is a register of the address size (MOVDIR64B,
+ * UMONITOR): the decoder sizes it from the address size instead.
+ */
 export function typeSize(type: string, osize: number): number {
   switch (type) {
+    case 't': return 10; // x87 extended real / packed BCD (SDM vol 1, 4.2.2)
+    case 'e': return osize === 2 ? 14 : 28; // x87 environment (SDM vol 1, 8.1.10)
+    case 'st': return osize === 2 ? 94 : 108; // x87 state (SDM vol 1, 8.1.11)
     case 'b': return 1;
     case 'w': return 2;
     case 'd': case 'ss': return 4;
@@ -96,6 +115,7 @@ export function needsModrm(m: Method): boolean {
   switch (m) {
     case Method.E: case Method.G: case Method.M: case Method.R: case Method.S: case Method.C: case Method.D:
     case Method.V: case Method.W: case Method.U: case Method.P: case Method.Q: case Method.N:
+    case Method.Bnd: case Method.BndE: case Method.T:
       return true;
     default:
       return false;

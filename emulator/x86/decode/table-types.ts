@@ -31,6 +31,19 @@ export const enum F {
   SSE = 1 << 11,
   /** Operand size is 32 in legacy/compat and 64 in 64-bit mode (MOV CR/DR). */
   SYS64 = 1 << 12,
+  /**
+   * Reached through a mandatory-prefix split but does not consume the prefix: the
+   * slot repeats the no-prefix entry (hint NOPs, BSF under 66, ...). 66 then stays the
+   * operand-size prefix and F2/F3 stay (unused) repeat prefixes.
+   */
+  NOMAND = 1 << 13,
+  /** MPX addressing: 67 is ignored in 64-bit mode and RIP-relative operands are #UD. */
+  MPX = 1 << 14,
+  /**
+   * In an F2/F3 slot: the prefix is ignored and selection continues as if it were absent
+   * (F2 90 is NOP and 66 F2 90 is XCHG AX, AX).
+   */
+  FALLBACK = 1 << 15,
 }
 
 export interface OpEntry {
@@ -43,6 +56,11 @@ export interface OpEntry {
   h?: string;
   /** Resolved handler (filled by the table builder from the registry). */
   exec?: (cpu: any, i: any) => void;
+  /**
+   * Mnemonics selected by the trailing imm8 (3DNow! 0F 0F /r ib); an imm8 not listed
+   * is an undefined opcode.
+   */
+  sub?: Record<number, string>;
 }
 
 /**
@@ -54,6 +72,9 @@ export interface OpEntry {
  * - `w`: REX.W selects [W0, W1]
  * - `mode`: [16/32-bit modes, 64-bit mode]
  * - `osz`: operand size selects [16, 32, 64] (CBW/CWDE/CDQE share an opcode)
+ * - `rexb`: REX.B selects [clear, set] (90 is NOP, but XCHG r8, rAX with REX.B)
+ * - `riprel`: [any other operand, RIP-relative memory operand in 64-bit mode]
+ *   (PREFETCHIT0/1 exist only with a RIP-relative operand)
  */
 export type OpNode =
   | OpEntry
@@ -63,7 +84,9 @@ export type OpNode =
   | { pfx: [OpNode | undefined, OpNode | undefined, OpNode | undefined, OpNode | undefined] }
   | { w: [OpNode | undefined, OpNode | undefined] }
   | { mode: [OpNode | undefined, OpNode | undefined] }
-  | { osz: [OpNode | undefined, OpNode | undefined, OpNode | undefined] };
+  | { osz: [OpNode | undefined, OpNode | undefined, OpNode | undefined] }
+  | { rexb: [OpNode | undefined, OpNode | undefined] }
+  | { riprel: [OpNode | undefined, OpNode | undefined] };
 
 export type OpMap = (OpNode | undefined)[];
 
