@@ -196,6 +196,9 @@ export function decode(tables: DecodeTables, fetch: (k: number) => number, codeS
   let osize: number;
   if (e.f & F.SYS64) osize = long ? 8 : 4;
   else if (long) {
+    // Near branches: 64-bit operands, 66 ignored (SDM vol 2A, JMP/CALL/Jcc/RET "In 64-bit mode
+    // the operand size is fixed at 64 bits"). AMD honours 66 there (rel16, 16-bit RIP) and so
+    // does objdump's default x86-64 target; `objdump -Mintel64` matches us.
     if (e.f & F.F64) osize = 8;
     else if (rexW && !(e.f & F.NOREXW)) osize = 8;
     else if (use66) osize = 2;

@@ -67,6 +67,10 @@ function relTarget(cpu: Cpu, i: Insn): number {
 
 const h: Record<string, H> = {
   nop: () => {},
+  // ENDBR32/64 are NOPs when CET is not enabled (SDM vol 2A, ENDBR64); gcc with
+  // -fcf-protection (Ubuntu's default) puts one at every function entry.
+  endbr64: () => {},
+  endbr32: () => {},
   mov: (cpu, i) => { const v = cpu.rd(i, 1); cpu.wr(i, 0, v, i.s0 === 8 ? cpu.hi : 0); },
   lea: (cpu, i) => {
     // The address computation without segmentation (SDM vol 2A, LEA).
