@@ -4,31 +4,33 @@
 // (unusable) is 0. Access rights: type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13,
 // D/B 14, G 15, unusable 16; bits 11:8 and 31:17 reserved.
 
-import { check, EntryCheckDef, EntryCheckRun, EntryCheckFailure } from './entry-checks-types';
+import { check, EntryCheckDef, EntryCheckRun, EntryCheckFailure, SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR } from './entry-checks-types';
 import { VMCS } from './fields';
 import { hex, isCanonical } from './bits';
 
 const F = VMCS;
 type R = EntryCheckFailure | null;
 
+/** A guest segment register: its index into the run's segment cache and its fields' encodings. */
 interface Seg {
+  readonly i: number;
   readonly name: string;
   readonly sel: number;
   readonly base: number;
   readonly limit: number;
   readonly ar: number;
 }
-function seg(name: string, sel: number, base: number, limit: number, ar: number): Seg {
-  return { name, sel, base, limit, ar };
+function seg(i: number, name: 'ES' | 'CS' | 'SS' | 'DS' | 'FS' | 'GS' | 'LDTR' | 'TR'): Seg {
+  return { i, name, sel: F[`GUEST_${name}_SELECTOR`], base: F[`GUEST_${name}_BASE`], limit: F[`GUEST_${name}_LIMIT`], ar: F[`GUEST_${name}_AR_BYTES`] };
 }
-const ES = seg('ES', F.GUEST_ES_SELECTOR, F.GUEST_ES_BASE, F.GUEST_ES_LIMIT, F.GUEST_ES_AR_BYTES);
-const CS = seg('CS', F.GUEST_CS_SELECTOR, F.GUEST_CS_BASE, F.GUEST_CS_LIMIT, F.GUEST_CS_AR_BYTES);
-const SS = seg('SS', F.GUEST_SS_SELECTOR, F.GUEST_SS_BASE, F.GUEST_SS_LIMIT, F.GUEST_SS_AR_BYTES);
-const DS = seg('DS', F.GUEST_DS_SELECTOR, F.GUEST_DS_BASE, F.GUEST_DS_LIMIT, F.GUEST_DS_AR_BYTES);
-const FS = seg('FS', F.GUEST_FS_SELECTOR, F.GUEST_FS_BASE, F.GUEST_FS_LIMIT, F.GUEST_FS_AR_BYTES);
-const GS = seg('GS', F.GUEST_GS_SELECTOR, F.GUEST_GS_BASE, F.GUEST_GS_LIMIT, F.GUEST_GS_AR_BYTES);
-const LDTR = seg('LDTR', F.GUEST_LDTR_SELECTOR, F.GUEST_LDTR_BASE, F.GUEST_LDTR_LIMIT, F.GUEST_LDTR_AR_BYTES);
-const TR = seg('TR', F.GUEST_TR_SELECTOR, F.GUEST_TR_BASE, F.GUEST_TR_LIMIT, F.GUEST_TR_AR_BYTES);
+const ES = seg(SEG_ES, 'ES');
+const CS = seg(SEG_CS, 'CS');
+const SS = seg(SEG_SS, 'SS');
+const DS = seg(SEG_DS, 'DS');
+const FS = seg(SEG_FS, 'FS');
+const GS = seg(SEG_GS, 'GS');
+const LDTR = seg(SEG_LDTR, 'LDTR');
+const TR = seg(SEG_TR, 'TR');
 /** The six segment registers in the order the SDM lists them. */
 const SIX = [CS, SS, DS, ES, FS, GS];
 const DATA = [DS, ES, FS, GS];
@@ -42,8 +44,12 @@ const BASE = (s: Seg) => `GUEST_${s.name}_BASE`;
 const LIMIT = (s: Seg) => `GUEST_${s.name}_LIMIT`;
 const AR = (s: Seg) => `GUEST_${s.name}_AR_BYTES`;
 
-const ar = (x: EntryCheckRun, s: Seg) => x.lo(s.ar);
-const usable = (x: EntryCheckRun, s: Seg) => ((ar(x, s) >>> 16) & 1) === 0;
+const ar = (x: EntryCheckRun, s: Seg) => x.segAr[s.i];
+const sel = (x: EntryCheckRun, s: Seg) => x.segSel[s.i];
+const limit = (x: EntryCheckRun, s: Seg) => x.segLimit[s.i];
+const baseLo = (x: EntryCheckRun, s: Seg) => x.segBaseLo[s.i];
+const baseHi = (x: EntryCheckRun, s: Seg) => x.segBaseHi[s.i];
+const usable = (x: EntryCheckRun, s: Seg) => (x.segAr[s.i] & 0x10000) === 0;
 const type = (a: number) => a & 15;
 const sBit = (a: number) => (a >>> 4) & 1;
 const dpl = (a: number) => (a >>> 5) & 3;
@@ -71,13 +77,13 @@ function limitProblem(limit: number, a: number): string | null {
 
 /** GUEST-TR-TI — SDM 27.3.1.2: TR selector TI (bit 2) = 0. */
 function guestTrTi(x: EntryCheckRun): R {
-  const s = x.lo(TR.sel);
+  const s = sel(x, TR);
   return s & 4 ? x.fail(SEL(TR), hex(s), 'TI (bit 2) = 0 (TR selects from the GDT)') : null;
 }
 
 /** GUEST-LDTR-TI — SDM 27.3.1.2: usable LDTR selector TI = 0. */
 function guestLdtrTi(x: EntryCheckRun): R {
-  const s = x.lo(LDTR.sel);
+  const s = sel(x, LDTR);
   if (!usable(x, LDTR) || !(s & 4)) return null;
   return x.fail(SEL(LDTR), hex(s), 'TI (bit 2) = 0 (LDTR selects from the GDT)');
 }
@@ -85,8 +91,8 @@ function guestLdtrTi(x: EntryCheckRun): R {
 /** GUEST-SS-CS-RPL — SDM 27.3.1.2: not v8086, no unrestricted guest: SS.RPL = CS.RPL. */
 function guestSsCsRpl(x: EntryCheckRun): R {
   if (v86(x) || x.ug) return null;
-  const ss = x.lo(SS.sel);
-  const cs = x.lo(CS.sel);
+  const ss = sel(x, SS);
+  const cs = sel(x, CS);
   if ((ss & 3) === (cs & 3)) return null;
   return x.fail(SEL(SS), hex(ss), `RPL (bits 1:0) = CS.RPL = ${cs & 3}`, { related: [{ field: SEL(CS), value: hex(cs) }] });
 }
@@ -97,9 +103,9 @@ function guestSsCsRpl(x: EntryCheckRun): R {
 function guestV86Base(x: EntryCheckRun): R {
   if (!v86(x)) return null;
   for (const s of SIX) {
-    const want = (x.lo(s.sel) & 0xffff) << 4;
-    if (x.lo(s.base) !== want || x.hi(s.base) !== 0) {
-      return x.fail(BASE(s), x.hex(s.base), `${hex(want)} (selector << 4, virtual-8086 guest)`, { related: [{ field: SEL(s), value: hex(x.lo(s.sel)) }] });
+    const want = (sel(x, s) & 0xffff) << 4;
+    if (baseLo(x, s) !== want || baseHi(x, s) !== 0) {
+      return x.fail(BASE(s), x.hex(s.base), `${hex(want)} (selector << 4, virtual-8086 guest)`, { related: [{ field: SEL(s), value: hex(sel(x, s)) }] });
     }
   }
   return null;
@@ -108,7 +114,7 @@ function guestV86Base(x: EntryCheckRun): R {
 /** GUEST-V86-LIMIT — SDM 27.3.1.2: RFLAGS.VM = 1: each limit = 0xFFFF. */
 function guestV86Limit(x: EntryCheckRun): R {
   if (!v86(x)) return null;
-  for (const s of SIX) if (x.lo(s.limit) !== 0xffff) return x.fail(LIMIT(s), hex(x.lo(s.limit)), '0xffff (virtual-8086 guest)');
+  for (const s of SIX) if (limit(x, s) !== 0xffff) return x.fail(LIMIT(s), hex(limit(x, s)), '0xffff (virtual-8086 guest)');
   return null;
 }
 
@@ -126,7 +132,7 @@ function guestBaseTrFsGsCanon(x: EntryCheckRun): R {
   if (!x.caps.intel64) return null;
   const w = x.caps.linearAddrBits;
   for (const s of TR_FS_GS) {
-    if (!isCanonical(x.lo(s.base), x.hi(s.base), w)) return x.fail(BASE(s), x.hex(s.base), `canonical (bits 63:${w - 1} identical)`);
+    if (!isCanonical(baseLo(x, s), baseHi(x, s), w)) return x.fail(BASE(s), x.hex(s.base), `canonical (bits 63:${w - 1} identical)`);
   }
   return null;
 }
@@ -134,18 +140,18 @@ function guestBaseTrFsGsCanon(x: EntryCheckRun): R {
 /** GUEST-BASE-LDTR-CANON — SDM 27.3.1.2: usable LDTR base canonical. */
 function guestBaseLdtrCanon(x: EntryCheckRun): R {
   const w = x.caps.linearAddrBits;
-  if (!x.caps.intel64 || !usable(x, LDTR) || isCanonical(x.lo(LDTR.base), x.hi(LDTR.base), w)) return null;
+  if (!x.caps.intel64 || !usable(x, LDTR) || isCanonical(baseLo(x, LDTR), baseHi(x, LDTR), w)) return null;
   return x.fail(BASE(LDTR), x.hex(LDTR.base), `canonical (bits 63:${w - 1} identical)`);
 }
 
 /** GUEST-BASE-CS-HIGH — SDM 27.3.1.2: CS base bits 63:32 = 0. */
 function guestBaseCsHigh(x: EntryCheckRun): R {
-  return x.hi(CS.base) !== 0 ? x.fail(BASE(CS), x.hex(CS.base), 'bits 63:32 = 0') : null;
+  return baseHi(x, CS) !== 0 ? x.fail(BASE(CS), x.hex(CS.base), 'bits 63:32 = 0') : null;
 }
 
 /** GUEST-BASE-SS-DS-ES-HIGH — SDM 27.3.1.2: usable SS, DS, ES bases have bits 63:32 = 0. */
 function guestBaseSsDsEsHigh(x: EntryCheckRun): R {
-  for (const s of SS_DS_ES) if (usable(x, s) && x.hi(s.base) !== 0) return x.fail(BASE(s), x.hex(s.base), 'bits 63:32 = 0');
+  for (const s of SS_DS_ES) if (usable(x, s) && baseHi(x, s) !== 0) return x.fail(BASE(s), x.hex(s.base), 'bits 63:32 = 0');
   return null;
 }
 
@@ -224,9 +230,9 @@ function guestCsDplConf(x: EntryCheckRun): R {
 function guestSsDplRpl(x: EntryCheckRun): R {
   if (v86(x) || x.ug) return null;
   const a = ar(x, SS);
-  const rpl = x.lo(SS.sel) & 3;
+  const rpl = sel(x, SS) & 3;
   if (dpl(a) === rpl) return null;
-  return x.fail(AR(SS), arText(a), `DPL = SS.RPL = ${rpl}`, { related: [{ field: SEL(SS), value: hex(x.lo(SS.sel)) }] });
+  return x.fail(AR(SS), arText(a), `DPL = SS.RPL = ${rpl}`, { related: [{ field: SEL(SS), value: hex(sel(x, SS)) }] });
 }
 
 /** GUEST-SS-DPL-REAL — SDM 27.3.1.2: SS.DPL = 0 when CS type is 3 or CR0.PE = 0. */
@@ -245,9 +251,9 @@ function guestDataDplRpl(x: EntryCheckRun): R {
   if (v86(x) || x.ug) return null;
   for (const s of DATA) {
     const a = ar(x, s);
-    const rpl = x.lo(s.sel) & 3;
+    const rpl = sel(x, s) & 3;
     if (usable(x, s) && type(a) <= 11 && dpl(a) < rpl) {
-      return x.fail(AR(s), arText(a), `DPL >= RPL = ${rpl} (data or non-conforming code)`, { related: [{ field: SEL(s), value: hex(x.lo(s.sel)) }] });
+      return x.fail(AR(s), arText(a), `DPL >= RPL = ${rpl} (data or non-conforming code)`, { related: [{ field: SEL(s), value: hex(sel(x, s)) }] });
     }
   }
   return null;
@@ -279,8 +285,8 @@ function guestSegGLimit(x: EntryCheckRun): R {
   if (v86(x)) return null;
   for (const s of SIX) {
     if (!checked(x, s)) continue;
-    const p = limitProblem(x.lo(s.limit), ar(x, s));
-    if (p) return x.fail(LIMIT(s), hex(x.lo(s.limit)), p, { related: [{ field: AR(s), value: hex(ar(x, s)) }] });
+    const p = limitProblem(limit(x, s), ar(x, s));
+    if (p) return x.fail(LIMIT(s), hex(limit(x, s)), p, { related: [{ field: AR(s), value: hex(ar(x, s)) }] });
   }
   return null;
 }
@@ -315,8 +321,8 @@ function guestTrArRsvd(x: EntryCheckRun): R {
 
 /** GUEST-TR-G-LIMIT — SDM 27.3.1.2: TR limit consistent with G. */
 function guestTrGLimit(x: EntryCheckRun): R {
-  const p = limitProblem(x.lo(TR.limit), ar(x, TR));
-  return p ? x.fail(LIMIT(TR), hex(x.lo(TR.limit)), p, { related: [{ field: AR(TR), value: hex(ar(x, TR)) }] }) : null;
+  const p = limitProblem(limit(x, TR), ar(x, TR));
+  return p ? x.fail(LIMIT(TR), hex(limit(x, TR)), p, { related: [{ field: AR(TR), value: hex(ar(x, TR)) }] }) : null;
 }
 
 /** GUEST-TR-UNUSABLE — SDM 27.3.1.2: TR is usable. */
@@ -353,8 +359,8 @@ function guestLdtrArRsvd(x: EntryCheckRun): R {
 /** GUEST-LDTR-G-LIMIT — SDM 27.3.1.2: usable LDTR limit consistent with G. */
 function guestLdtrGLimit(x: EntryCheckRun): R {
   if (!usable(x, LDTR)) return null;
-  const p = limitProblem(x.lo(LDTR.limit), ar(x, LDTR));
-  return p ? x.fail(LIMIT(LDTR), hex(x.lo(LDTR.limit)), p, { related: [{ field: AR(LDTR), value: hex(ar(x, LDTR)) }] }) : null;
+  const p = limitProblem(limit(x, LDTR), ar(x, LDTR));
+  return p ? x.fail(LIMIT(LDTR), hex(limit(x, LDTR)), p, { related: [{ field: AR(LDTR), value: hex(ar(x, LDTR)) }] }) : null;
 }
 
 // ---- 27.3.1.3 descriptor-table registers ----

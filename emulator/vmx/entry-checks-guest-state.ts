@@ -9,6 +9,8 @@ import { PIN, SECONDARY, ENTRY } from './controls';
 import { beyondPhys, hex, hex64, isCanonical, toNumber } from './bits';
 
 const F = VMCS;
+/** Gate of the checks that only matter when an event is injected (VM-entry interruption information bit 31). */
+const INJECT: readonly ['inject', number] = ['inject', 0x80000000];
 type R = EntryCheckFailure | null;
 
 const RFLAGS_TF = 1 << 8;
@@ -325,24 +327,24 @@ export const GUEST_STATE_CHECKS: readonly EntryCheckDef[] = [
   check('GUEST-RIP-CANON', S4, 'guest', 'RIP must be canonical in 64-bit mode', guestRipCanon),
   check('GUEST-RFLAGS-RSVD', S4, 'guest', 'RFLAGS reserved bits must be 0 and bit 1 must be 1', guestRflagsRsvd),
   check('GUEST-RFLAGS-VM', S4, 'guest', 'RFLAGS.VM = 1 needs a protected-mode guest outside IA-32e mode', guestRflagsVm),
-  check('GUEST-RFLAGS-IF-INJ', S4, 'guest', 'injecting an external interrupt needs RFLAGS.IF = 1', guestRflagsIfInj),
+  check('GUEST-RFLAGS-IF-INJ', S4, 'guest', 'injecting an external interrupt needs RFLAGS.IF = 1', guestRflagsIfInj, { gate: INJECT }),
   check('GUEST-FRED-SS', S4, 'guest', 'with CR4.FRED = 1, SS.DPL, IOPL and STI blocking must be consistent', guestFredSs),
   check('GUEST-ACT-RANGE', S5, 'guest', 'activity state must be 0-3 and supported', guestActRange),
   check('GUEST-ACT-HLT-DPL', S5, 'guest', 'HLT activity state needs SS.DPL = 0', guestActHltDpl),
   check('GUEST-ACT-BLOCKING', S5, 'guest', 'STI/MOV-SS blocking needs the active state', guestActBlocking),
-  check('GUEST-ACT-INJ-HLT', S5, 'guest', 'in HLT, only external interrupts, NMI, #DB, #MC or pending MTF may be injected', guestActInjHlt),
-  check('GUEST-ACT-INJ-SHUTDOWN', S5, 'guest', 'in shutdown, only NMI or #MC may be injected', guestActInjShutdown),
-  check('GUEST-ACT-INJ-SIPI', S5, 'guest', 'in wait-for-SIPI, nothing may be injected', guestActInjSipi),
-  check('GUEST-ACT-SMM-SIPI', S5, 'guest', "'entry to SMM' excludes wait-for-SIPI", guestActSmmSipi),
+  check('GUEST-ACT-INJ-HLT', S5, 'guest', 'in HLT, only external interrupts, NMI, #DB, #MC or pending MTF may be injected', guestActInjHlt, { gate: INJECT }),
+  check('GUEST-ACT-INJ-SHUTDOWN', S5, 'guest', 'in shutdown, only NMI or #MC may be injected', guestActInjShutdown, { gate: INJECT }),
+  check('GUEST-ACT-INJ-SIPI', S5, 'guest', 'in wait-for-SIPI, nothing may be injected', guestActInjSipi, { gate: INJECT }),
+  check('GUEST-ACT-SMM-SIPI', S5, 'guest', "'entry to SMM' excludes wait-for-SIPI", guestActSmmSipi, { gate: ['entry', ENTRY.ENTRY_TO_SMM] }),
   check('GUEST-INTR-RSVD', S5, 'guest', 'interruptibility-state reserved bits must be 0', guestIntrRsvd),
   check('GUEST-INTR-STI-MOVSS', S5, 'guest', 'blocking by STI and by MOV SS cannot both be set', guestIntrStiMovss),
   check('GUEST-INTR-STI-IF', S5, 'guest', 'blocking by STI needs RFLAGS.IF = 1', guestIntrStiIf),
-  check('GUEST-INTR-INJ-EXTINT', S5, 'guest', 'injecting an external interrupt needs no STI/MOV-SS blocking', guestIntrInjExtint),
-  check('GUEST-INTR-INJ-NMI-MOVSS', S5, 'guest', 'injecting an NMI needs no MOV-SS blocking', guestIntrInjNmiMovss),
-  check('GUEST-INTR-INJ-NMI-STI', S5, 'guest', 'injecting an NMI needs no STI blocking (qualification 3)', guestIntrInjNmiSti),
+  check('GUEST-INTR-INJ-EXTINT', S5, 'guest', 'injecting an external interrupt needs no STI/MOV-SS blocking', guestIntrInjExtint, { gate: INJECT }),
+  check('GUEST-INTR-INJ-NMI-MOVSS', S5, 'guest', 'injecting an NMI needs no MOV-SS blocking', guestIntrInjNmiMovss, { gate: INJECT }),
+  check('GUEST-INTR-INJ-NMI-STI', S5, 'guest', 'injecting an NMI needs no STI blocking (qualification 3)', guestIntrInjNmiSti, { gate: INJECT }),
   check('GUEST-INTR-SMI-OUTSIDE-SMM', S5, 'guest', 'blocking by SMI only in SMM', guestIntrSmiOutsideSmm),
-  check('GUEST-INTR-SMI-ENTRY-SMM', S5, 'guest', "'entry to SMM' needs blocking by SMI", guestIntrSmiEntrySmm),
-  check('GUEST-INTR-VNMI-INJ', S5, 'guest', 'with virtual NMIs, injecting an NMI needs no virtual-NMI blocking', guestIntrVnmiInj),
+  check('GUEST-INTR-SMI-ENTRY-SMM', S5, 'guest', "'entry to SMM' needs blocking by SMI", guestIntrSmiEntrySmm, { gate: ['entry', ENTRY.ENTRY_TO_SMM] }),
+  check('GUEST-INTR-VNMI-INJ', S5, 'guest', 'with virtual NMIs, injecting an NMI needs no virtual-NMI blocking', guestIntrVnmiInj, { gate: INJECT }),
   check('GUEST-PDE-RSVD', S5, 'guest', 'pending debug exceptions reserved bits must be 0', guestPdeRsvd),
   check('GUEST-PDE-BS', S5, 'guest', 'pending BS must match RFLAGS.TF and DEBUGCTL.BTF when blocking or in HLT', guestPdeBs),
   check('GUEST-PDE-RTM', S5, 'guest', 'pending RTM debug exception must be consistent', guestPdeRtm),

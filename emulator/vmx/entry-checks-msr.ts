@@ -163,18 +163,18 @@ function exitHostPdpteFail(x: EntryCheckRun): R {
 
 /** Per-entry VM-entry MSR-load checks, in the order applied to each entry. */
 export const MSR_LOAD_ENTRY_CHECKS: readonly EntryCheckDef[] = [
-  check('MSR-LOAD-COUNT', '27.4', 'msr-load', 'the VM-entry MSR-load list must not exceed 512 * (IA32_VMX_MISC[27:25] + 1) entries', overEntryList(msrLoadCount), 'check', msrLoadCount),
-  check('MSR-LOAD-FSGS', '27.4', 'msr-load', 'IA32_FS_BASE and IA32_GS_BASE cannot be in the VM-entry MSR-load list', overEntryList(msrLoadFsGs), 'check', msrLoadFsGs),
-  check('MSR-LOAD-X2APIC', '27.4', 'msr-load', 'x2APIC MSRs cannot be in the VM-entry MSR-load list', overEntryList(msrLoadX2apic), 'check', msrLoadX2apic),
-  check('MSR-LOAD-SMM-ONLY', '27.4', 'msr-load', 'SMM-only MSRs cannot be loaded outside SMM', overEntryList(msrLoadSmmOnly), 'check', msrLoadSmmOnly),
-  check('MSR-LOAD-RSVD', '27.4', 'msr-load', 'MSR-load entry bits 63:32 must be 0', overEntryList(msrLoadRsvd), 'check', msrLoadRsvd),
-  check('MSR-LOAD-WRMSR-GP', '27.4', 'msr-load', 'each MSR-load entry must be a write WRMSR accepts', overEntryList(msrLoadWrmsrGp), 'check', msrLoadWrmsrGp),
+  check('MSR-LOAD-COUNT', '27.4', 'msr-load', 'the VM-entry MSR-load list must not exceed 512 * (IA32_VMX_MISC[27:25] + 1) entries', overEntryList(msrLoadCount), { entryFn: msrLoadCount }),
+  check('MSR-LOAD-FSGS', '27.4', 'msr-load', 'IA32_FS_BASE and IA32_GS_BASE cannot be in the VM-entry MSR-load list', overEntryList(msrLoadFsGs), { entryFn: msrLoadFsGs }),
+  check('MSR-LOAD-X2APIC', '27.4', 'msr-load', 'x2APIC MSRs cannot be in the VM-entry MSR-load list', overEntryList(msrLoadX2apic), { entryFn: msrLoadX2apic }),
+  check('MSR-LOAD-SMM-ONLY', '27.4', 'msr-load', 'SMM-only MSRs cannot be loaded outside SMM', overEntryList(msrLoadSmmOnly), { entryFn: msrLoadSmmOnly }),
+  check('MSR-LOAD-RSVD', '27.4', 'msr-load', 'MSR-load entry bits 63:32 must be 0', overEntryList(msrLoadRsvd), { entryFn: msrLoadRsvd }),
+  check('MSR-LOAD-WRMSR-GP', '27.4', 'msr-load', 'each MSR-load entry must be a write WRMSR accepts', overEntryList(msrLoadWrmsrGp), { entryFn: msrLoadWrmsrGp }),
 ];
 
 export const MSR_CHECKS: readonly EntryCheckDef[] = [
   ...MSR_LOAD_ENTRY_CHECKS,
-  check('MSR-LOAD-ORDER', '27.4, 27.8', 'msr-load', 'MSR-load entries are processed in order; the first failure ends the VM entry', msrLoadOrder, 'rule'),
-  check('EXIT-MSR-STORE-FAIL', '28.4, 28.6', 'msr-load', 'a bad VM-exit MSR-store entry causes VMX abort 1', exitMsrStoreFail, 'exit'),
-  check('EXIT-MSR-LOAD-FAIL', '28.4, 28.6', 'msr-load', 'a bad VM-exit MSR-load entry causes VMX abort 4', exitMsrLoadFail, 'exit'),
-  check('EXIT-HOST-PDPTE-FAIL', '28.5.4', 'host', 'bad host PDPTEs on a VM exit to a PAE host cause VMX abort 2', exitHostPdpteFail, 'exit'),
+  check('MSR-LOAD-ORDER', '27.4, 27.8', 'msr-load', 'MSR-load entries are processed in order; the first failure ends the VM entry', msrLoadOrder, { kind: 'rule' }),
+  check('EXIT-MSR-STORE-FAIL', '28.4, 28.6', 'msr-load', 'a bad VM-exit MSR-store entry causes VMX abort 1', exitMsrStoreFail, { kind: 'exit' }),
+  check('EXIT-MSR-LOAD-FAIL', '28.4, 28.6', 'msr-load', 'a bad VM-exit MSR-load entry causes VMX abort 4', exitMsrLoadFail, { kind: 'exit' }),
+  check('EXIT-HOST-PDPTE-FAIL', '28.5.4', 'host', 'bad host PDPTEs on a VM exit to a PAE host cause VMX abort 2', exitHostPdpteFail, { kind: 'exit' }),
 ];

@@ -132,5 +132,5 @@ export const PRE_CHECKS: readonly EntryCheckDef[] = [
   check('PRE-RESUME-AFTER-VMXOFF', '31.4 Table 31-1', 'pre', 'VMRESUME of a VMCS launched before VMXOFF is VMfailValid(6)', preResumeAfterVmxoff),
   check('PRE-RESUME-STATE', '27.1', 'pre', 'VMRESUME needs a VMCS whose launch state is launched', preResumeState),
   check('PRE-SMM-EXEC-VMCS', '27.1, 34.15', 'pre', 'VM entry from SMM needs a valid executive-VMCS pointer', preSmmExecVmcs),
-  check('PRE-ORDER', '27.2', 'pre', 'basic, control, then host-state checks; first failure wins; VMfailValid changes only the VM-instruction error', preOrder, 'rule'),
+  check('PRE-ORDER', '27.2', 'pre', 'basic, control, then host-state checks; first failure wins; VMfailValid changes only the VM-instruction error', preOrder, { kind: 'rule' }),
 ];

@@ -97,7 +97,7 @@ export interface EntryCheckContext {
 /** A check: null if it passes. */
 export type CheckFn = (x: EntryCheckRun) => EntryCheckFailure | null;
 
-/** One 16-byte entry of an MSR-load/store area (SDM §25.7.2, Table 25-15): index, reserved dword, 64-bit value. */
+/** One 16-byte entry of an MSR-load/store area (SDM §25.7.2): index, reserved dword, 64-bit value. */
 export interface MsrListEntry {
   readonly index: number;
   readonly reserved: number;
@@ -107,6 +107,10 @@ export interface MsrListEntry {
 
 /** A check of one MSR-list entry; `n` is the 1-based entry number (the exit qualification of reason 34). */
 export type MsrEntryCheckFn = (x: EntryCheckRun, e: MsrListEntry, n: number) => EntryCheckFailure | null;
+
+/** Control words a check can be gated on (EntryCheckRun.words indexes). */
+export type GateWord = 'pin' | 'proc' | 'sec' | 'ter' | 'exit' | 'exit2' | 'entry' | 'inject';
+const GATE_WORDS: readonly GateWord[] = ['pin', 'proc', 'sec', 'ter', 'exit', 'exit2', 'entry', 'inject'];
 
 export interface EntryCheckDef {
   readonly id: string;
@@ -123,49 +127,94 @@ export interface EntryCheckDef {
   readonly kind: 'check' | 'rule' | 'exit';
   /** MSR-list rows: the per-entry check the runner applies to each entry in order. */
   readonly entryFn?: MsrEntryCheckFn;
+  /**
+   * The check can only fail if some bit of `gateMask` is set in control word
+   * `gateWord` (index into EntryCheckRun.words; -1 = always run). Lets the
+   * runner skip checks of features the VMCS does not use without calling
+   * them; the function tests the condition itself as well (runCheck).
+   */
+  readonly gateWord: number;
+  readonly gateMask: number;
 }
 
-export function check(id: string, sdm: string, stage: EntryStage, rule: string, fn: CheckFn, kind: 'check' | 'rule' | 'exit' = 'check', entryFn?: MsrEntryCheckFn): EntryCheckDef {
-  return { id, sdm, stage, rule, fn, kind, entryFn };
+export interface CheckOptions {
+  readonly kind?: 'check' | 'rule' | 'exit';
+  readonly entryFn?: MsrEntryCheckFn;
+  /** [control word, mask]: see EntryCheckDef.gateWord. 'inject' = the VM-entry interruption-information field. */
+  readonly gate?: readonly [GateWord, number];
+}
+
+export function check(id: string, sdm: string, stage: EntryStage, rule: string, fn: CheckFn, opts: CheckOptions = {}): EntryCheckDef {
+  return {
+    id, sdm, stage, rule, fn,
+    kind: opts.kind ?? 'check',
+    entryFn: opts.entryFn,
+    gateWord: opts.gate ? GATE_WORDS.indexOf(opts.gate[0]) : -1,
+    gateMask: opts.gate ? opts.gate[1] | 0 : 0,
+  };
 }
 
 const F = VMCS;
 
+/** Guest segment registers in encoding order (index = encoding bits 3:1 of the selector field). */
+export const SEG_ES = 0, SEG_CS = 1, SEG_SS = 2, SEG_DS = 3, SEG_FS = 4, SEG_GS = 5, SEG_LDTR = 6, SEG_TR = 7;
+export const SEG_NAMES = ['ES', 'CS', 'SS', 'DS', 'FS', 'GS', 'LDTR', 'TR'] as const;
+const SEG_SEL = SEG_NAMES.map((n) => F[`GUEST_${n}_SELECTOR`]);
+const SEG_BASE = SEG_NAMES.map((n) => F[`GUEST_${n}_BASE`]);
+const SEG_LIMIT = SEG_NAMES.map((n) => F[`GUEST_${n}_LIMIT`]);
+const SEG_AR = SEG_NAMES.map((n) => F[`GUEST_${n}_AR_BYTES`]);
+
 /**
  * One run of the checks: the context plus the control words as the
  * processor sees them (secondary = 0 unless primary bit 31, tertiary = 0
- * unless primary bit 17, secondary exit = 0 unless exit bit 31; SDM 27.2.1.1).
+ * unless primary bit 17, secondary exit = 0 unless exit bit 31; SDM 27.2.1.1)
+ * and the guest segment registers, read once. The runner reuses one
+ * instance (reset) so a VM entry allocates nothing unless it fails.
  */
 export class EntryCheckRun {
-  readonly v: VmcsView;
-  readonly caps: VmxCaps;
-  readonly pin: number;
-  readonly proc: number;
-  readonly sec: number;
-  readonly terLo: number;
-  readonly terHi: number;
-  readonly exit: number;
-  readonly exit2Lo: number;
-  readonly exit2Hi: number;
-  readonly entry: number;
+  ctx!: EntryCheckContext;
+  v!: VmcsView;
+  caps!: VmxCaps;
+  pin = 0;
+  proc = 0;
+  sec = 0;
+  terLo = 0;
+  terHi = 0;
+  exit = 0;
+  exit2Lo = 0;
+  exit2Hi = 0;
+  entry = 0;
   /** Entry control 'IA-32e mode guest'. */
-  readonly ia32eGuest: boolean;
+  ia32eGuest = false;
   /** Exit control 'host address-space size'. */
-  readonly hostAsz: boolean;
+  hostAsz = false;
   /** Secondary 'unrestricted guest' (effective). */
-  readonly ug: boolean;
+  ug = false;
   /** Secondary 'enable EPT' (effective). */
-  readonly ept: boolean;
+  ept = false;
   /** VM-entry interruption information. */
-  readonly intrInfo: number;
-  readonly inject: boolean;
-  readonly injType: number;
-  readonly injVector: number;
-  readonly inSmm: boolean;
+  intrInfo = 0;
+  inject = false;
+  injType = 0;
+  injVector = 0;
+  inSmm = false;
+  /** pin, proc, sec, ter (31:0), exit, exit2 (31:0), entry, interruption info: for gates. */
+  readonly words = new Int32Array(GATE_WORDS.length);
+  /** Guest ES, CS, SS, DS, FS, GS, LDTR, TR (SEG_* order). */
+  readonly segSel = new Uint32Array(8);
+  readonly segAr = new Uint32Array(8);
+  readonly segLimit = new Uint32Array(8);
+  readonly segBaseLo = new Uint32Array(8);
+  readonly segBaseHi = new Uint32Array(8);
   /** The check being run (set by the runner; fail() reads it). */
   current: EntryCheckDef | null = null;
 
-  constructor(readonly ctx: EntryCheckContext) {
+  constructor(ctx?: EntryCheckContext) {
+    if (ctx) this.reset(ctx);
+  }
+
+  reset(ctx: EntryCheckContext): this {
+    this.ctx = ctx;
     const v = (this.v = ctx.vmcs);
     this.caps = ctx.caps;
     this.pin = v.lo(F.PIN_BASED_VM_EXEC_CONTROL);
@@ -188,6 +237,29 @@ export class EntryCheckRun {
     this.injType = (this.intrInfo >>> 8) & 7;
     this.injVector = this.intrInfo & 0xff;
     this.inSmm = ctx.cpu.inSmm === true;
+    const w = this.words;
+    w[0] = this.pin;
+    w[1] = this.proc;
+    w[2] = this.sec;
+    w[3] = this.terLo;
+    w[4] = this.exit;
+    w[5] = this.exit2Lo;
+    w[6] = this.entry;
+    w[7] = this.intrInfo;
+    for (let i = 0; i < 8; i++) {
+      this.segSel[i] = v.lo(SEG_SEL[i]);
+      this.segAr[i] = v.lo(SEG_AR[i]);
+      this.segLimit[i] = v.lo(SEG_LIMIT[i]);
+      this.segBaseLo[i] = v.lo(SEG_BASE[i]);
+      this.segBaseHi[i] = v.hi(SEG_BASE[i]);
+    }
+    this.current = null;
+    return this;
+  }
+
+  /** Whether the gate of `def` is open (the check could fail). */
+  gateOpen(def: EntryCheckDef): boolean {
+    return def.gateWord < 0 || (this.words[def.gateWord] & def.gateMask) !== 0;
   }
 
   lo(enc: number): number { return this.v.lo(enc); }

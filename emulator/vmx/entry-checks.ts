@@ -52,7 +52,7 @@ export const ENTRY_CHECKS: readonly EntryCheckDef[] = [
   ...GUEST_SEG_CHECKS,
   ...GUEST_STATE_CHECKS,
   ...MSR_CHECKS,
-  check('FAIL-GUEST-SEMANTICS', '27.8', 'guest', 'a guest-state or MSR-load failure is a VM exit with bit 31 set in the exit reason; guest state is not saved', failGuestSemantics, 'rule'),
+  check('FAIL-GUEST-SEMANTICS', '27.8', 'guest', 'a guest-state or MSR-load failure is a VM exit with bit 31 set in the exit reason; guest state is not saved', failGuestSemantics, { kind: 'rule' }),
 ];
 
 const BY_ID = new Map<string, EntryCheckDef>(ENTRY_CHECKS.map((d) => [d.id, d]));
@@ -73,15 +73,25 @@ export interface RunEntryChecksOptions {
   readonly stages?: readonly EntryStage[];
 }
 
-/** Runs the checks in processor order; the first failure is the result. */
+/** Reused by runEntryChecks (synchronous, not re-entered: callbacks in the context must not run checks). */
+const RUN = new EntryCheckRun();
+const STAGES = ['pre', 'ctrl', 'host', 'guest'] as const;
+
+/**
+ * Runs the checks in processor order; the first failure is the result.
+ * Checks whose gate control is clear are skipped without a call (they
+ * cannot fail); allocation-free on success.
+ */
 export function runEntryChecks(ctx: EntryCheckContext, opts: RunEntryChecksOptions = {}): EntryCheckResult {
-  const x = new EntryCheckRun(ctx);
+  const x = RUN.reset(ctx);
   const stages = opts.stages;
-  for (const stage of ['pre', 'ctrl', 'host', 'guest'] as const) {
-    if (stages && !stages.includes(stage)) continue;
-    const list = RUN_ORDER[stage];
+  const words = x.words;
+  for (let k = 0; k < STAGES.length; k++) {
+    if (stages && !stages.includes(STAGES[k])) continue;
+    const list = RUN_ORDER[STAGES[k]];
     for (let i = 0; i < list.length; i++) {
       const def = list[i];
+      if (def.gateWord >= 0 && (words[def.gateWord] & def.gateMask) === 0) continue;
       x.current = def;
       const r = def.fn(x);
       if (r) return r;

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import {
-  ENTRY_CHECKS, entryCheck, runEntryChecks, runCheck, runExitChecks, formatEntryFailure, describeOutcome,
+  ENTRY_CHECKS, EntryCheckRun, entryCheck, runEntryChecks, runCheck, runExitChecks, formatEntryFailure, describeOutcome,
   EntryCheckResult, EntryCheckFailure, EntryOutcome, EntryStage,
 } from '../../../emulator/vmx/entry-checks';
 import { VMCS } from '../../../emulator/vmx/fields';
@@ -103,6 +103,39 @@ describe('VM-entry checks (vm-entry-checks.tsv)', () => {
       }
     });
   }
+
+  it('a check never fails while its gate control is clear (the runner skips it), in every scenario', () => {
+    const gated = ENTRY_CHECKS.filter((d) => d.gateWord >= 0);
+    assert.ok(gated.length > 60, `${gated.length} gated checks`);
+    const scenarios: Scenario[] = [];
+    for (const spec of Object.values(SPECS)) {
+      scenarios.push(scenario(spec.caps, spec.pass), scenario(spec.failCaps ?? spec.caps, spec.fail));
+      for (const [, brk, , caps] of spec.variants ?? []) scenarios.push(scenario(caps ?? spec.failCaps ?? spec.caps, brk));
+    }
+    let opened = 0;
+    for (const s of scenarios) {
+      const x = new EntryCheckRun(ctxOf(s));
+      for (const d of gated) {
+        x.current = d;
+        const open = x.gateOpen(d);
+        if (open) opened++;
+        if (!open) assert.equal(d.fn(x), null, `${d.id} failed with its gate closed`);
+      }
+    }
+    assert.ok(opened > 0);
+  });
+
+  it('clearing the gate bits in the VMCS makes every gated check pass its own failing scenario', () => {
+    const GATE_FIELD = ['PIN_BASED_VM_EXEC_CONTROL', 'CPU_BASED_VM_EXEC_CONTROL', 'SECONDARY_VM_EXEC_CONTROL', 'TERTIARY_VM_EXEC_CONTROL',
+      'VM_EXIT_CONTROLS', 'SECONDARY_VM_EXIT_CONTROLS', 'VM_ENTRY_CONTROLS', 'VM_ENTRY_INTR_INFO_FIELD'] as const;
+    for (const d of ENTRY_CHECKS.filter((c) => c.gateWord >= 0)) {
+      const spec = SPECS[d.id];
+      const s = scenario(spec.failCaps ?? spec.caps, spec.fail);
+      assert.equal(runCheck(d.id, ctxOf(s)).ok, false, d.id);
+      clr(s, GATE_FIELD[d.gateWord], d.gateMask);
+      passed(runCheck(d.id, ctxOf(s)), `${d.id} with its gate cleared`);
+    }
+  });
 
   describe('PRE-ORDER', () => {
     it('passes: a valid VMCS runs through every stage', () => {
