@@ -175,6 +175,11 @@ int puts(const char *s)
 
 void exit(int code)
 {
+    /* Let the UART finish sending (LSR.TEMT: transmitter and holding register
+     * empty) before the power goes: QEMU ends the process on the isa-debug-exit
+     * write, and a byte still waiting in its UART would be lost. */
+    for (int spins = 0; !(inb(COM1 + 5) & 0x40) && spins < 1000000; spins++)
+        cpu_relax();
     outb(0xf4, (uint8_t)code);
     for (;;) {               /* no isa-debug-exit device: stop here */
         cli();
