@@ -442,22 +442,27 @@ function run(
     const op = r.u8('DW_CFA');
     const hi = op & 0xc0;
     const low = op & 0x3f;
-    // DWARF5 6.4.2.1-6.4.2.3, and 7.24 for the encodings.
+    // Encodings: DWARF5 7.24. The three "primary" opcodes keep an operand
+    // in their low 6 bits.
     if (hi === DW_CFA.advance_loc) {
+      // DWARF5 6.4.2.1 (row creation): delta x code_alignment_factor.
       if (!advance(location + BigInt(low) * caf)) return;
       continue;
     }
     if (hi === DW_CFA.offset) {
+      // DWARF5 6.4.2.3: saved at CFA + N x data_alignment_factor.
       setReg(low, { type: 'offset', offset: r.uleb('DW_CFA_offset') * daf });
       continue;
     }
     if (hi === DW_CFA.restore) {
+      // DWARF5 6.4.2.3: back to the rule the CIE's initial instructions gave.
       restore(low);
       continue;
     }
     switch (op) {
-      case DW_CFA.nop:
+      case DW_CFA.nop: // DWARF5 6.4.2.5 (padding)
         break;
+      // DWARF5 6.4.2.1: row creation.
       case DW_CFA.set_loc: {
         const to =
           cie.section === '.eh_frame'
@@ -475,6 +480,7 @@ function run(
       case DW_CFA.advance_loc4:
         if (!advance(location + BigInt(r.u32()) * caf)) return;
         break;
+      // DWARF5 6.4.2.3: register rules.
       case DW_CFA.offset_extended: {
         const reg = r.uleb('register');
         setReg(reg, { type: 'offset', offset: r.uleb('offset') * daf });
@@ -507,6 +513,7 @@ function run(
         state.registers = s.registers;
         break;
       }
+      // DWARF5 6.4.2.2: CFA definition. The _sf forms scale by data_alignment_factor.
       case DW_CFA.def_cfa: {
         const register = r.uleb('register');
         state.cfa = { type: 'register', register, offset: r.uleb('offset') };
@@ -518,6 +525,7 @@ function run(
         break;
       }
       case DW_CFA.def_cfa_register: {
+        // Keeps the offset; only valid while the CFA is register + offset.
         const c = cfaReg();
         state.cfa = { type: 'register', register: r.uleb('register'), offset: c.offset };
         break;
@@ -560,6 +568,8 @@ function run(
         setReg(reg, { type: 'valOffset', offset: r.sleb('offset') * daf });
         break;
       }
+      // GNU extensions (gcc's dwarf2.def): the outgoing argument size (no
+      // effect on the rules), and a negated offset_extended.
       case DW_CFA.GNU_args_size:
         r.uleb('DW_CFA_GNU_args_size');
         break;

@@ -300,8 +300,3 @@ export function constantNumber(v: FormValue | undefined): number | undefined {
   if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
   return Number(n);
 }
-
-/** True for the forms of DWARF5 7.5.5's "constant" class (DW_AT_high_pc as an offset). */
-export function isConstant(v: FormValue | undefined): boolean {
-  return v !== undefined && v.kind === 'constant';
-}

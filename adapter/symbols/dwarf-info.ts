@@ -156,38 +156,68 @@ interface Abbrev {
   fixedKey?: string;
 }
 
-/** Parses the abbreviation table at `offset` (DWARF5 7.5.3). */
-function parseAbbrevs(sec: Uint8Array, offset: number): Map<number, Abbrev> {
-  const r = new ByteReader(sec, '.debug_abbrev');
-  r.seek(offset);
-  const table = new Map<number, Abbrev>();
-  for (;;) {
-    const code = r.uleb('abbreviation code');
-    if (code === 0) break;
-    const tag = r.uleb('abbreviation tag');
-    const children = r.u8('DW_CHILDREN');
-    const attrs: AttrSpec[] = [];
-    for (;;) {
-      const name = r.uleb('attribute name');
-      const form = r.uleb('attribute form');
-      if (name === 0 && form === 0) break;
-      const implicitConst = form === DW_FORM.implicit_const ? r.slebBig('implicit_const value') : 0n;
-      attrs.push({ name, form, implicitConst });
-    }
-    if (!table.has(code)) table.set(code, { tag, hasChildren: children !== 0, attrs });
+/**
+ * One abbreviation table (DWARF5 7.5.3), parsed on demand: a unit's root
+ * DIE needs one entry, so load time reads only up to it; the scope walk
+ * reads the rest.
+ */
+class AbbrevTable {
+  private readonly table = new Map<number, Abbrev>();
+  private readonly r: ByteReader;
+  private done = false;
+
+  constructor(sec: Uint8Array, offset: number) {
+    this.r = new ByteReader(sec, '.debug_abbrev');
+    this.r.seek(offset);
   }
-  return table;
+
+  get(code: number): Abbrev | undefined {
+    const hit = this.table.get(code);
+    if (hit || this.done) return hit;
+    try {
+      return this.parseUntil(code);
+    } catch (e) {
+      this.done = true; // the reader stopped mid-entry: parse no further
+      throw e;
+    }
+  }
+
+  private parseUntil(code: number): Abbrev | undefined {
+    const r = this.r;
+    for (;;) {
+      const c = r.uleb('abbreviation code');
+      if (c === 0) {
+        this.done = true;
+        return undefined;
+      }
+      const tag = r.uleb('abbreviation tag');
+      const children = r.u8('DW_CHILDREN');
+      const attrs: AttrSpec[] = [];
+      for (;;) {
+        const name = r.uleb('attribute name');
+        const form = r.uleb('attribute form');
+        if (name === 0 && form === 0) break;
+        const implicitConst = form === DW_FORM.implicit_const ? r.slebBig('implicit_const value') : 0n;
+        attrs.push({ name, form, implicitConst });
+      }
+      if (!this.table.has(c)) {
+        const ab: Abbrev = { tag, hasChildren: children !== 0, attrs };
+        this.table.set(c, ab);
+        if (c === code) return ab;
+      }
+    }
+  }
 }
 
 class AbbrevCache {
-  private readonly tables = new Map<number, Map<number, Abbrev>>();
+  private readonly tables = new Map<number, AbbrevTable>();
   constructor(private readonly sec: Uint8Array | undefined) {}
-  get(offset: number, r: ByteReader): Map<number, Abbrev> {
+  get(offset: number, r: ByteReader): AbbrevTable {
     let t = this.tables.get(offset);
     if (!t) {
       if (!this.sec) return r.fail('the file has .debug_info but no .debug_abbrev');
       if (offset >= this.sec.length) r.fail(`debug_abbrev_offset ${hex(offset)} beyond .debug_abbrev`);
-      t = parseAbbrevs(this.sec, offset);
+      t = new AbbrevTable(this.sec, offset);
       this.tables.set(offset, t);
     }
     return t;
@@ -256,7 +286,7 @@ export function unitStrx(secs: DwarfSections, unit: CompileUnit, index: number):
 interface UnitLayout {
   dies: number;
   end: number;
-  abbrevOffset: number;
+  abbrevs: AbbrevTable;
 }
 const layouts = new WeakMap<CompileUnit, UnitLayout>();
 
@@ -319,7 +349,7 @@ function readUnitRoot(secs: DwarfSections, r: ByteReader, unitOffset: number, is
   const abbrevs = abbrevCache.get(abbrevOffset, r);
   const ctx: FormContext = { is64, addressSize, version, unitOffset };
   const unit: CompileUnit = { offset: unitOffset, version, unitType, is64, addressSize, ranges: [] };
-  layouts.set(unit, { dies: r.pos, end: r.end, abbrevOffset });
+  layouts.set(unit, { dies: r.pos, end: r.end, abbrevs });
   const code = r.uleb('abbreviation code');
   const ab = abbrevs.get(code);
   if (!ab) return r.fail(`root DIE uses abbreviation code ${code}, which is not in the table at .debug_abbrev+${hex(abbrevOffset)}`);
@@ -358,14 +388,13 @@ export function readScopes(secs: DwarfSections, info: DebugInfo): ScopeInfo {
   const out: ScopeInfo = { scopes: [], definitions: [], warnings: [] };
   const info0 = secs.info;
   if (!info0) return out;
-  const abbrevCache = new AbbrevCache(secs.abbrev);
   const subprograms = new Map<number, SubprogramInfo>();
   const pending: { scope: Scope; origin?: number }[] = [];
   for (const unit of info.units) {
     const lay = layouts.get(unit);
     if (!lay) continue;
     try {
-      walkUnit(secs, new ByteReader(info0, '.debug_info', lay.dies, lay.end), unit, abbrevCache.get(lay.abbrevOffset, new ByteReader(info0, '.debug_info')), subprograms, out, pending);
+      walkUnit(secs, new ByteReader(info0, '.debug_info', lay.dies, lay.end), unit, lay.abbrevs, subprograms, out, pending);
     } catch (e) {
       if (!(e instanceof SymbolError)) throw e;
       out.warnings.push(`compilation unit at .debug_info+${hex(unit.offset)}: ${e.message}`);
@@ -389,7 +418,7 @@ function walkUnit(
   secs: DwarfSections,
   r: ByteReader,
   unit: CompileUnit,
-  abbrevs: Map<number, Abbrev>,
+  abbrevs: AbbrevTable,
   subprograms: Map<number, SubprogramInfo>,
   out: ScopeInfo,
   pending: { scope: Scope; origin?: number }[],

@@ -152,8 +152,9 @@ export function decodeLineProgram(secs: DwarfSections, offset: number, opts: Lin
 
 /** DWARF5 6.2.4: the line number program header. Leaves r at the first opcode. */
 function readHeader(r: ByteReader, secs: DwarfSections, offset: number, end: number, is64: boolean, opts: LineDecodeOptions): LineProgramHeader {
+  const versionAt = r.pos;
   const version = r.u16('version');
-  if (version < 2 || version > 5) r.fail(`unsupported .debug_line version ${version} (unit at ${hex(offset)})`);
+  if (version < 2 || version > 5) r.fail(`unsupported .debug_line version ${version} (unit at ${hex(offset)})`, versionAt);
   let addressSize = 8;
   let segmentSelectorSize = 0;
   if (version >= 5) {

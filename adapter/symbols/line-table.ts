@@ -4,8 +4,8 @@
 //   the list of source files with code.
 //
 // A row covers [its address, the next row's address) inside its sequence
-// (DWARF5 6.2.5.1: rows are ordered by address inside a sequence; DWARF5
-// 6.2.5.3: DW_LNE_end_sequence gives the first address past the sequence).
+// (DWARF5 6.2.5: "within a sequence, addresses may only increase"; 6.2.2,
+// Table 6.3: the end_sequence row's address is the first byte after it).
 // Several rows can share an address (gcc's "views" of inlined code); like
 // gdb's find_pc_line, an address shows the last is_stmt row at that address
 // (DWARF5 6.2.2: is_stmt marks "a recommended breakpoint location"), or the
@@ -13,7 +13,7 @@
 
 import * as path from 'path';
 import { LineProgram, LineRow } from './dwarf-line';
-import { IntervalMap, cmp, toAddress } from './intervals';
+import { Interval, IntervalMap, cmp, toAddress } from './intervals';
 
 export interface LineLocation {
   /** The start of the covering row's range. */
@@ -138,7 +138,11 @@ export class LineTable {
     this.scopeSource = opts.scopes;
     this.declSource = opts.declarations;
     const rows: LineRow[] = [];
-    const seqs: { start: bigint; entries: { start: bigint; end: bigint; value: number }[] }[] = [];
+    // Row ranges go into parallel arrays; each sequence remembers its slice.
+    const starts: bigint[] = [];
+    const ends: bigint[] = [];
+    const values: number[] = [];
+    const seqs: { start: bigint; from: number; to: number }[] = [];
     let seq = 0;
     // Split into sequences; rows after the last end_sequence have no end address and are dropped.
     for (let i = 0; i < allRows.length; ) {
@@ -150,16 +154,22 @@ export class LineTable {
       if (end > start && (!opts.keepSequence || opts.keepSequence(start, end))) {
         const base = rows.length;
         for (let k = i; k <= j; k++) rows.push(allRows[k]);
-        const entries: { start: bigint; end: bigint; value: number }[] = [];
-        this.indexSequence(rows, base, base + (j - i), seq, entries);
-        seqs.push({ start, entries });
+        const from = starts.length;
+        this.indexSequence(rows, base, base + (j - i), seq, starts, ends, values);
+        seqs.push({ start, from, to: starts.length });
         seq++;
       }
       i = j + 1;
     }
     this.rows = rows;
-    seqs.sort((a, b) => cmp(a.start, b.start));
-    this.byAddress = IntervalMap.fromSorted(seqs.flatMap((s) => s.entries));
+    let ordered = true;
+    for (let k = 1; k < seqs.length && ordered; k++) ordered = seqs[k - 1].start <= seqs[k].start;
+    if (!ordered) seqs.sort((a, b) => cmp(a.start, b.start));
+    const n = starts.length;
+    const iv: Interval<number>[] = new Array(n);
+    let w = 0;
+    for (const sq of seqs) for (let k = sq.from; k < sq.to; k++) iv[w++] = { start: starts[k], end: ends[k], value: values[k] };
+    this.byAddress = IntervalMap.fromSorted(iv);
     for (const list of this.stmtRows.values()) list.sort((a, b) => a.line - b.line || cmp(a.address, b.address));
     this.fileList = [...this.stmtRows.keys()].sort();
   }
@@ -181,11 +191,11 @@ export class LineTable {
 
   /**
    * Rows [first, last] are one sequence; `last` is its end_sequence row.
-   * Rows with line 0 (DWARF5 6.2.5.1: code not attributable to a source
-   * line) get no range of their own: like gdb, which does not record them,
+   * Rows with line 0 (DWARF5 6.2.2, Table 6.3: an instruction that "cannot
+   * be attributed to any source line") get no range of their own: like gdb, which does not record them,
    * the row before them covers their addresses.
    */
-  private indexSequence(rows: LineRow[], first: number, last: number, seq: number, entries: { start: bigint; end: bigint; value: number }[]): void {
+  private indexSequence(rows: LineRow[], first: number, last: number, seq: number, starts: bigint[], ends: bigint[], values: number[]): void {
     const groups: { start: bigint; chosen: number; first: number }[] = [];
     let g = first;
     while (g < last) {
@@ -216,7 +226,9 @@ export class LineTable {
       const gr = groups[k];
       const next = k + 1 < groups.length ? groups[k + 1].start : endAddr;
       if (next > gr.start) {
-        entries.push({ start: gr.start, end: next, value: gr.chosen });
+        starts.push(gr.start);
+        ends.push(next);
+        values.push(gr.chosen);
         this.groupFirst.set(gr.chosen, gr.first);
       }
     }

@@ -7,6 +7,8 @@
 import { SymbolError, hex } from './errors';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+/** Longest string (names, paths) accepted from a string section. */
+const MAX_STRING = 64 * 1024;
 const TWO32 = 0x1_0000_0000;
 
 export class ByteReader {
@@ -271,9 +273,11 @@ export class ByteReader {
 export function stringAt(sec: Uint8Array | undefined, name: string, off: number): string {
   if (!sec) throw new SymbolError(`string offset ${hex(off)} refers to ${name}, which the file does not have`);
   if (off < 0 || off >= sec.length) throw new SymbolError(`${name}: string offset ${hex(off)} beyond the section (size ${hex(sec.length)})`);
-  const nul = sec.indexOf(0, off);
-  if (nul < 0) throw new SymbolError(`${name}+${hex(off)}: string is not NUL-terminated`);
-  return decodeString(sec, off, nul);
+  // Bounded, so many offsets into a corrupted section without NULs cannot
+  // cost quadratic time.
+  const rel = sec.subarray(off, Math.min(sec.length, off + MAX_STRING)).indexOf(0);
+  if (rel < 0) throw new SymbolError(`${name}+${hex(off)}: string is not NUL-terminated within ${MAX_STRING} bytes`);
+  return decodeString(sec, off, off + rel);
 }
 
 /** bytes[start, end) as UTF-8; short ASCII strings (most names and paths) without TextDecoder. */

@@ -63,9 +63,6 @@ export class SymbolFile {
   /** STT_FUNC symbols, sorted by address. */
   readonly functions: readonly FunctionSymbol[];
   readonly lines: LineTable;
-  readonly unwinder: Unwinder;
-  /** undefined when the file has neither .eh_frame nor .debug_frame. */
-  readonly cfi?: CallFrameInfo;
   readonly debugInfo: DebugInfo;
   readonly linePrograms: readonly LineProgram[];
   /** Human-readable problems and missing pieces; empty for a normal -g build. */
@@ -79,8 +76,12 @@ export class SymbolFile {
   private readonly secs: DwarfSections;
   private readonly inCode: (a: bigint) => boolean;
   private scopeCache?: Scope[];
+  private cfiCache?: CallFrameInfo | null;
+  private unwinderCache?: Unwinder;
   private definitionCache?: FunctionDefinition[];
   private readonly strictMode: boolean;
+  private byName?: Map<string, ElfSymbol>;
+  private unitMap?: IntervalMap<CompileUnit>;
 
   /** Reads and parses `file`; throws SymbolError (a LoadError) for a missing or malformed file. */
   static load(file: string, opts: SymbolFileOptions = {}): SymbolFile {
@@ -163,13 +164,32 @@ export class SymbolFile {
       this.warnings.push(`${name}: .debug_line has no usable rows`);
     }
 
-    // Call frame information.
-    const arch = elf.is64 ? 'x86-64' : 'i386';
-    if (secs.frame || secs.ehFrame) {
-      this.cfi = new CallFrameInfo(secs, { addressSize: elf.is64 ? 8 : 4, keepRange: (start) => inCode(start) });
-      for (const w of this.cfi.warnings) problem(w);
+    // Call frame information is parsed on first use (strict: now).
+    if (strict) void this.cfi;
+  }
+
+  /** .eh_frame and .debug_frame (parsed on first use); undefined when the file has neither. */
+  get cfi(): CallFrameInfo | undefined {
+    if (this.cfiCache === undefined) {
+      const secs = this.secs;
+      if (secs.frame || secs.ehFrame) {
+        const cfi = new CallFrameInfo(secs, { addressSize: this.elf.is64 ? 8 : 4, keepRange: (start) => this.inCode(start) });
+        for (const w of cfi.warnings) {
+          if (this.strictMode) throw new SymbolError(`${this.path}: ${w}`);
+          this.warnings.push(w);
+        }
+        this.cfiCache = cfi;
+      } else {
+        this.cfiCache = null;
+      }
     }
-    this.unwinder = new Unwinder(this.cfi, { arch, functionStart: (pc) => this.functionAt(pc)?.start });
+    return this.cfiCache ?? undefined;
+  }
+
+  /** The unwinder: CFI where an FDE covers the pc, the rbp chain elsewhere. */
+  get unwinder(): Unwinder {
+    this.unwinderCache ??= new Unwinder(this.cfi, { arch: this.elf.is64 ? 'x86-64' : 'i386', functionStart: (pc) => this.functionAt(pc)?.start });
+    return this.unwinderCache;
   }
 
   /** Decodes every line program: units in section order, then any DW_AT_stmt_list not reached. */
@@ -286,11 +306,18 @@ export class SymbolFile {
     return hex(a);
   }
 
-  /** The address of a defined symbol, or undefined. */
+  /** The address of a defined symbol (a global or weak one over a local one), or undefined. */
   lookup(name: string): bigint | undefined {
-    const s = this.elf.symbol(name);
-    if (!s || s.shndx === SHN_UNDEF) return undefined;
-    return s.value;
+    if (!this.byName) {
+      const m = new Map<string, ElfSymbol>();
+      for (const s of this.elf.symbols) {
+        if (s.shndx === SHN_UNDEF || s.name === '') continue;
+        const prev = m.get(s.name);
+        if (!prev || (prev.binding === STB_LOCAL && s.binding !== STB_LOCAL)) m.set(s.name, s);
+      }
+      this.byName = m;
+    }
+    return this.byName.get(name)?.value;
   }
 
   /** Source files that have code. */
@@ -330,7 +357,8 @@ export class SymbolFile {
     const fn = this.functionAt(start);
     const end = fn && fn.start === start ? fn.end : start + 1n;
     this.scopes(); // sets CompileUnit.hasLocationLists
-    const unit = this.debugInfo.units.find((u) => u.ranges.some((r) => start >= r.start && start < r.end));
+    this.unitMap ??= new IntervalMap(this.debugInfo.units.flatMap((u) => u.ranges.map((r) => ({ start: r.start, end: r.end, value: u }))));
+    const unit = this.unitMap.at(start);
     const llvm = unit?.producer !== undefined && /clang|LLVM/i.test(unit.producer);
     if (unit?.language === DW_LANG_Mips_Assembler) return start;
     if (unit?.hasLocationLists && !llvm) return start;

@@ -217,19 +217,20 @@ describe('symbols: SymbolFile', function () {
     for (const k of kernels) {
       it(`${path.basename(k)}: loads in < 50 ms; lookups are O(log n)`, () => {
         const times: number[] = [];
+        const firstBreakpoint: number[] = [];
         let s: SymbolFile | undefined;
         for (let i = 0; i < 5; i++) {
           const t0 = performance.now();
           s = SymbolFile.load(k);
-          times.push(performance.now() - t0);
+          const t1 = performance.now();
+          // The first breakpoint reads the scopes of .debug_info.
+          s.breakpoint(s.sources()[0], 1);
+          times.push(t1 - t0);
+          firstBreakpoint.push(performance.now() - t1);
         }
         // The best of five: the machine may be busy with other work.
-        const best = Math.min(...times);
-        assert.ok(best < 50, `load took ${times.map((t) => t.toFixed(1)).join(', ')} ms`);
-        // First breakpoint (reads the scopes of .debug_info).
-        const t1 = performance.now();
-        s!.breakpoint(s!.sources()[0], 1);
-        assert.ok(performance.now() - t1 < 50, 'first breakpoint resolution');
+        assert.ok(Math.min(...times) < 50, `load took ${times.map((t) => t.toFixed(1)).join(', ')} ms`);
+        assert.ok(Math.min(...firstBreakpoint) < 50, `first breakpoint took ${firstBreakpoint.map((t) => t.toFixed(1)).join(', ')} ms`);
         const text = s!.functions;
         const lo = text[0].start;
         const hi = text[text.length - 1].end;
