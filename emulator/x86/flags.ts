@@ -15,6 +15,46 @@ export const enum LazyOp {
   Dec = 7,
   /** Shifts, rotates, multiplies, bit scans: CF in lcf, OF in lof, AF=0, SF/ZF/PF from the result. */
   Explicit = 8,
+  /**
+   * 64-bit IMUL (two/three-operand): CF = OF = the signed 128-bit product does
+   * not fit in 64 bits (SDM vol 2A, IMUL), computed from la:lah * lb:lbh only
+   * when read — the next instruction usually overwrites them.
+   */
+  Imul64 = 9,
+}
+
+/**
+ * Does the signed product of two 64-bit values (halves) overflow 64 bits?
+ * 16-bit limbs keep every partial product and column sum exact in doubles.
+ */
+export function imul64Overflows(al: number, ah: number, bl: number, bh: number): boolean {
+  const a = [al & 0xffff, al >>> 16, ah & 0xffff, ah >>> 16];
+  const b = [bl & 0xffff, bl >>> 16, bh & 0xffff, bh >>> 16];
+  // Unsigned 128-bit product in 16-bit limbs.
+  const p = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 4; i++) {
+    let carry = 0;
+    for (let j = 0; j < 4; j++) {
+      const t = p[i + j] + a[i] * b[j] + carry;
+      p[i + j] = t % 0x10000;
+      carry = Math.floor(t / 0x10000);
+    }
+    p[i + 4] += carry;
+  }
+  // Two's complement correction of the top half for negative operands.
+  const sub = (x: number[]): void => {
+    let borrow = 0;
+    for (let k = 0; k < 4; k++) {
+      let t = p[4 + k] - x[k] - borrow;
+      borrow = t < 0 ? 1 : 0;
+      if (t < 0) t += 0x10000;
+      p[4 + k] = t;
+    }
+  };
+  if (ah < 0) sub(b);
+  if (bh < 0) sub(a);
+  const fill = p[3] >= 0x8000 ? 0xffff : 0;
+  return p[4] !== fill || p[5] !== fill || p[6] !== fill || p[7] !== fill;
 }
 
 const MASK = [0, 0xff, 0xffff, 0, 0xffffffff];
@@ -48,6 +88,7 @@ export function getCF(s: CpuState): boolean {
       if (s.lsz === 8) return s.lcf ? !lt64(s.lbh, s.lb, s.lah, s.la) : lt64(s.lah, s.la, s.lbh, s.lb);
       return s.lcf ? s.la >>> 0 <= s.lb >>> 0 : s.la >>> 0 < s.lb >>> 0;
     case LazyOp.Logic: return false;
+    case LazyOp.Imul64: return imul64Overflows(s.la, s.lah, s.lb, s.lbh);
     default: return s.lcf !== 0; // Inc, Dec, Explicit
   }
 }
@@ -95,6 +136,7 @@ export function getOF(s: CpuState): boolean {
       return a !== b && r !== a;
     }
     case LazyOp.Logic: return false;
+    case LazyOp.Imul64: return imul64Overflows(s.la, s.lah, s.lb, s.lbh);
     default: return s.lof !== 0;
   }
 }

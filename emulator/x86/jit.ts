@@ -112,6 +112,22 @@ function shiftInline(i: Insn, key: string): string | null {
   return body;
 }
 
+/**
+ * IMUL r64, r64 (0F AF; SDM vol 2A, IMUL): the low 64 bits of the product from
+ * one exact 32x32 product plus the two cross terms' low halves; CF/OF are left
+ * lazy (LazyOp.Imul64), SF/ZF/PF come from the truncated result as in int-muldiv.
+ */
+function imulInline(i: Insn, key: string): string | null {
+  if (key !== 'imul2' || i.s0 !== 8 || !isReg(i.k0, 8) || !isReg(i.k1, 8)) return null;
+  const d = i.r0 << 1, s = i.r1 << 1;
+  return `a=R[${d}]>>>0;ah=R[${d + 1}]|0;b=R[${s}]>>>0;bh=R[${s + 1}]|0;` +
+    `t=(a&65535)*(b>>>16)+(a>>>16)*(b&65535);` + // middle partial products (< 2^33)
+    `r=Math.imul(a,b)>>>0;` +
+    `rh=((a>>>16)*(b>>>16)+Math.floor(((a&65535)*(b&65535)/65536+t)/65536))>>>0;` +
+    `rh=(rh+Math.imul(a,bh)+Math.imul(ah,b))|0;` +
+    lazy(LazyOp.Imul64, 8) + `R[${d}]=r|0;R[${d + 1}]=rh;`;
+}
+
 /** The folded target of a relative branch, with the checks the interpreter makes. */
 function branchTarget(mode: CpuMode, osize: number, end: number, imm: number): string {
   if (mode === CpuMode.Long64) return `(r0+${end + imm})`;
@@ -138,7 +154,7 @@ export function compileBlock(b: Block, mode: CpuMode): CompiledBlock | null {
       else if (key === 'inc') code = incDecInline(i, 1);
       else if (key === 'dec') code = incDecInline(i, -1);
       else if (key === 'nop') code = '';
-      else code = aluInline(i, key) ?? shiftInline(i, key);
+      else code = aluInline(i, key) ?? shiftInline(i, key) ?? imulInline(i, key);
       if (code === null && last && (key === 'jcc' || key === 'jmp') && i.k0 === OpKind.Rel) {
         const tgt = branchTarget(mode, i.osize, end, i.imm);
         const cond = key === 'jcc' ? `T(cpu,${i.opcode & 15})` : 'true';

@@ -35,6 +35,11 @@ function registerPatterns(prefixed) {
   const pct = prefixed ? '(%)' : '()';
   const before = prefixed ? '' : B;
   return [
+    ...(prefixed ? [{
+      comment: 'a register named by a macro argument: %\\reg',
+      match: r`%(?=\\[A-Za-z_])`,
+      name: `punctuation.definition.register${L}`,
+    }] : []),
     {
       comment: 'x87 stack: %st, %st(3)',
       match: r`${before}${pct}(st)\b(?:\s*(\()\s*([0-7])\s*(\)))?`,
@@ -110,9 +115,9 @@ const GROUPS = [
       'pusha[dl]?', 'popa[dl]?', 'pushfd', 'popfd', 'aa[adms]', 'da[as]', 'arpl', 'bound',
       'cmpxchg8b', 'cmpxchg16b', 'rd[fg]sbase', 'wr[fg]sbase', 'incssp[dq]', 'rdssp[dq]', 'wrss[dq]',
       'saveprevssp', 'rstorssp', 'setssbsy', 'clrssbsy', 'emms', 'ldmxcsr', 'stmxcsr', 'vzeroupper', 'vzeroall',
-      // SSE/AVX (v-prefixed forms too); the integer ALU list below owns movq/movd
+      // SSE/AVX (v-prefixed forms too); SSE movq is mov + the q suffix in AT&T syntax
       r`v?mov(?:aps|apd|ups|upd|dqa(?:32|64)?|dqu(?:8|16|32|64)?|ss|sd|hps|hpd|lps|lpd|hlps|lhps|msk(?:ps|pd)|nt(?:dqa?|ps|pd|i)|ddup|shdup|sldup|q2dq|dq2q)`,
-      'vmov[dq]',
+      'movd', 'vmov[dq]',
       r`v?(?:add|sub|mul|div|min|max|sqrt|rcp|rsqrt|and|andn|or|xor|cmp|comi|ucomi|shuf|unpckh|unpckl|blendv?|round|dp|hadd|hsub|addsub)(?:ps|pd|ss|sd)`,
       r`v?cvtt?(?:ss2sd|sd2ss|si2ss|si2sd|ss2si|sd2si|ps2pd|pd2ps|dq2ps|ps2dq|dq2pd|pd2dq|pi2ps|ps2pi|pi2pd|pd2pi)[lq]?`,
       r`v?p(?:add|sub)(?:b|w|d|q|sb|sw|usb|usw)`, r`v?p(?:and|andn|or|xor)[dq]?`, r`v?pcmp(?:eq|gt)[bwdq]`, r`v?pcmp[ei]str[im]`,
@@ -133,7 +138,7 @@ const GROUPS = [
         'shl', 'shr', 'sal', 'sar', 'rol', 'ror', 'rcl', 'rcr', 'shld', 'shrd', 'bt', 'bts', 'btr', 'btc', 'bsf', 'bsr',
         'lzcnt', 'tzcnt', 'popcnt', 'movbe', 'crc32', 'adcx', 'adox', 'andn', 'bextr', 'blsi', 'blsmsk', 'blsr', 'bzhi',
         'pdep', 'pext', 'rorx', 'sarx', 'shlx', 'shrx', 'mulx', 'nop', 'movnti', 'enter', 'leave', 'lar', 'lsl', 'verr', 'verw',
-        'movs', 'stos', 'lods', 'cmps', 'scas', 'movq', 'movd']],
+        'movs', 'stos', 'lods', 'cmps', 'scas']],
       ['(?:ll|[slqt])', ['fld', 'fst', 'fstp', 'fild', 'fist', 'fistp', 'fisttp', 'fbld', 'fbstp',
         'fadd', 'faddp', 'fsub', 'fsubp', 'fsubr', 'fsubrp', 'fmul', 'fmulp', 'fdiv', 'fdivp', 'fdivr', 'fdivrp',
         'fcom', 'fcomp', 'fucom', 'fucomp', 'fiadd', 'fisub', 'fisubr', 'fimul', 'fidiv', 'fidivr', 'ficom', 'ficomp']],

@@ -96,10 +96,10 @@ const grammar = {
       name: `constant.language.level.l$1${L}`,
     },
     reason: {
-      comment: 'EPT_VIOLATION(48), VMEXIT_NPF(1024), #PF(14), vector 32(32)',
+      comment: 'EPT_VIOLATION(48), VMEXIT_NPF(1024), #PF(14), 15(15), vector 32(32)',
       patterns: [
         {
-          match: r`(?:(#[A-Z]{2})|(NMI|CSO)|(VMEXIT_\w+)|([A-Za-z_]\w*)|(vector [0-9]+))(\()(-?[0-9]+)(\))`,
+          match: r`(?:(#[A-Z]{2})|(NMI|CSO)|(VMEXIT_\w+)|([A-Za-z_]\w*)|(vector [0-9]+|[0-9]+))(\()(-?[0-9]+)(\))`,
           name: `meta.reason${L}`,
           captures: {
             1: { patterns: [{ include: '#exception-name' }] },
@@ -130,6 +130,7 @@ const grammar = {
       end: '$',
       contentName: `string.unquoted.rule${L}`,
       patterns: [
+        { include: '#level' },
         { include: '#exception-name' },
         { include: '#hex' },
       ],
