@@ -569,8 +569,8 @@ export class Cpu extends CpuState {
       try {
         b = this.block();
       } catch (e) {
-        if (e instanceof CpuFault) { this.hooks!.deliverFault(this, e); left--; continue; }
-        throw e;
+        left -= this.faulted(e, 0);
+        continue;
       }
       const insns = b.insns;
       // With RFLAGS.TF set, one instruction at a time so the single-step #DB
@@ -583,11 +583,7 @@ export class Cpu extends CpuState {
         try {
           k = b.fn(this, insns, testCond, getCF);
         } catch (e) {
-          if (!(e instanceof CpuFault)) throw e;
-          k = this.jk;
-          this.icount += k; clock.ticks += k; left -= k;
-          this.hooks!.deliverFault(this, e);
-          this.icount++; clock.ticks++; left--;
+          left -= this.faulted(e, this.jk);
           if (this.stopRequested) return this.stopReason;
           continue;
         }
@@ -607,10 +603,7 @@ export class Cpu extends CpuState {
           if (this.exitBlock) { k++; break; }
         }
       } catch (e) {
-        if (!(e instanceof CpuFault)) throw e;
-        this.icount += k; clock.ticks += k; left -= k;
-        this.hooks!.deliverFault(this, e);
-        this.icount++; clock.ticks++; left--;
+        left -= this.faulted(e, k);
         if (this.stopRequested) return this.stopReason;
         continue;
       }
@@ -618,6 +611,20 @@ export class Cpu extends CpuState {
       if (this.stopRequested) return this.stopReason;
     }
     return Stop.Budget;
+  }
+
+  /**
+   * A fault while executing instruction `k` of a block: the k before it
+   * retired; the fault is delivered and counts as one step (so a budget
+   * always makes progress). Returns the steps consumed. Non-architectural
+   * errors are bugs and propagate.
+   */
+  private faulted(e: unknown, k: number): number {
+    if (!(e instanceof CpuFault)) throw e;
+    this.icount += k + 1;
+    this.plat.clock.ticks += k + 1;
+    this.hooks!.deliverFault(this, e);
+    return k + 1;
   }
 
   /** Requests the run loop to stop after the current instruction. */
