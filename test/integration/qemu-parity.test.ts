@@ -5,16 +5,10 @@ import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { qemuAvailable, readExpected, repoRoot, runInQemu, Expectation } from '../support/qemu';
+import { buildKernels } from '../support/kernels';
 
 const root = repoRoot();
 const cli = path.join(root, 'bin', 'nestvirt');
-
-export function buildKernels(): void {
-  for (const dir of ['examples', 'test/fixtures/kernels']) {
-    const r = spawnSync('make', ['-s', '-C', path.join(root, dir)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`make -C ${dir} failed:\n${r.stdout}${r.stderr}`);
-  }
-}
 
 export function runNestvirt(e: Expectation, extra: string[] = []): { stdout: string; stderr: string; status: number } {
   const args = [cli, 'run', e.kernel, '--qemu-exit-status', '-m', e.opts.memory ?? '256M'];
