@@ -186,4 +186,3 @@ export function testCond(s: CpuState, cc: number): boolean {
   return cc & 1 ? !r : r;
 }
 
-export { ARITH_FLAGS };

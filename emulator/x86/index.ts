@@ -51,4 +51,3 @@ export function createCpu(id: number, plat: CpuPlatform, model: CpuModelLike, ap
   return cpu;
 }
 
-export { Cpu };

@@ -183,4 +183,3 @@ export function compileBlock(b: Block, mode: CpuMode): CompiledBlock | null {
   return new Function('cpu', 'I', 'T', 'CFn', lines.join('\n')) as CompiledBlock;
 }
 
-export { TWO32 };

@@ -203,4 +203,3 @@ export function makeDescriptor(base: number, limit: number, ar: number): [number
   return [lo >>> 0, hi >>> 0];
 }
 
-export { DS, ES, FS, GS, SS, CS, LDTR, TR };

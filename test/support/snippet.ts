@@ -4,7 +4,8 @@
 // data area at DATA, the stack grows down from STACK_TOP.
 import { PhysicalMemory } from '../../emulator/mem/physmem';
 import { EventStream, MachineEvent } from '../../emulator/events';
-import { createCpu, Cpu } from '../../emulator/x86/index';
+import { createCpu } from '../../emulator/x86/index';
+import { Cpu } from '../../emulator/x86/cpu';
 import { CpuPlatform, InterruptInputs } from '../../emulator/x86/platform';
 import { CpuModelLike } from '../../emulator/x86/model';
 import { CpuMode } from '../../emulator/x86/state';

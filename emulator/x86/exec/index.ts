@@ -6,6 +6,7 @@ import { handlers as integer } from './integer';
 import { handlers as system } from './system';
 import { handlers as sse } from './sse';
 import { handlers as x87 } from './x87';
+import { handlers as vmx } from './vmx-hook';
 import type { Handler } from '../decode/table';
 
-export const HANDLERS: Record<string, Handler> = { ...core, ...integer, ...system, ...sse, ...x87 };
+export const HANDLERS: Record<string, Handler> = { ...core, ...integer, ...system, ...sse, ...x87, ...vmx };

@@ -10,7 +10,6 @@ import { hex64 } from '../canon';
 import { CS, SS, DS, ES, FS, GS, LDTR, TR, IF, RF, TF } from '../regs';
 import { deliverOnce, EventType } from './sys-deliver';
 
-export { EventType };
 
 /**
  * `cpu.shadowUntil` protocol: STI, MOV SS and POP SS store SHADOW_NEXT; the

@@ -42,14 +42,15 @@ export const enum Mx {
   Mask = 0xffff,
 }
 
-// ---- availability (SDM vol 3A, 13.1.4 and vol 2A, 2.5 table 2-21 exception class) ----
+// ---- availability (SDM vol 3A, 13.1 table 13-1; 13.2) ----
 
 /**
- * Legacy SSE instructions: #UD if CR0.EM=1 or CR4.OSFXSR=0, else #NM if
- * CR0.TS=1 (SDM vol 3A, 13.1.4 "Checking for SSE/SSE2 Support"; the #UD
- * conditions take priority, vol 3A 6.15 interrupt 7 "EM=1 gives #UD").
- * CPUID feature bits are not checked here (the L0 feature policy decides
- * what CPUID reports; not modelled per instruction).
+ * Legacy SSE instructions: #UD if CR4.OSFXSR=0 or CR0.EM=1 (whatever
+ * CR0.TS), else #NM if CR0.TS=1 (SDM vol 3A, table 13-1 "Action Taken for
+ * Combinations of OSFXSR, OSXMMEXCPT, SSE, SSE2, SSE3, EM, MP, and TS";
+ * 13.2: SSE is never emulated through CR0.EM). CPUID feature bits, the
+ * table's third column, are not checked per instruction (the L0 feature
+ * policy decides what CPUID reports).
  */
 export function sse(cpu: Cpu): void {
   if ((cpu.cr0 & (CR0_EM | CR0_TS)) !== 0 || (cpu.cr4 & CR4_OSFXSR) === 0) sseUnavailable(cpu);
@@ -61,7 +62,7 @@ function sseUnavailable(cpu: Cpu): never {
   throw new CpuFault(NM, -1, 0, 'SSE instruction with CR0.TS=1');
 }
 
-/** A numeric exception that is unmasked: #XM, or #UD when CR4.OSXMMEXCPT=0 (SDM vol 3A, 6.15 interrupt 19). */
+/** A numeric exception that is unmasked: #XM, or #UD when CR4.OSXMMEXCPT=0 (SDM vol 3A, 2.5 CR4.OSXMMEXCPT and table 13-1). */
 export function simdFault(cpu: Cpu): never {
   if (cpu.cr4 & CR4_OSXMMEXCPT) throw new CpuFault(XM, -1, 0, 'unmasked SIMD floating-point exception');
   throw new CpuFault(UD, -1, 0, 'unmasked SIMD floating-point exception with CR4.OSXMMEXCPT=0');

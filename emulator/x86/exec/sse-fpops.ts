@@ -206,7 +206,8 @@ export function arith64(op: Op, alo: number, ahi: number, blo: number, bhi: numb
       const x = f64val(alo, ahi), y = f64val(blo, bhi);
       const r = op === Op.Add ? x + y : op === Op.Sub ? x - y : op === Op.Mul ? x * y : x / y;
       const m = r < 0 ? -r : r;
-      if (m >= MIN64 && m <= MAX64) return f64bits(r);
+      // Strictly above 2^-1022: the host may have rounded a tiny exact value up to exactly 2^-1022.
+      if (m > MIN64 && m <= MAX64) return f64bits(r);
     }
   }
   if (nan64(op, alo, ahi, blo, bhi)) return xa;

@@ -127,7 +127,7 @@ export const handlers: Record<string, H> = {
     store64(cpu, cpu.ea(i, 8), x[s], x[s + 1]);
   },
 
-  // MOVNTI stores a GPR; it is not subject to CR0.EM/CR4.OSFXSR (SDM vol 3A, 13.1.4).
+  // MOVNTI stores a GPR; it is not subject to CR0.EM/CR4.OSFXSR (SDM vol 3A, table 13-1 note 1).
   movnti: (cpu, i) => {
     const lo = cpu.getReg(i.r1, i.s1), hi = cpu.hi;
     const lin = cpu.ea(i, i.s0);

@@ -4,10 +4,10 @@
 // unbounded exponent (the host's round-to-nearest result on values scaled
 // into the safe range), su = the sign of (exact - u) known from an
 // error-free transformation, and k: exact ~= u * 2^k. roundPack() then
-// rounds that to binary32 or binary64 under MXCSR.RC, detecting overflow,
-// tininess (after rounding, as SSE does: SDM vol 1, 4.9.1.5 leaves the
-// choice to the implementation; x86 hardware detects it after rounding) and
-// inexactness, and applying FTZ (SDM vol 1, 10.2.3.3 / 10.2.3.4).
+// rounds that to binary32 or binary64 under MXCSR.RC, detecting overflow
+// (SDM vol 1, 4.9.1.4), tininess on "the result of rounding with unbounded
+// exponent", i.e. after rounding (SDM vol 1, 4.9.1.5), and inexactness, and
+// applying FTZ (SDM vol 1, 10.2.3.3; 11.5.2.5).
 import type { Cpu } from '../cpu';
 import { Mx, simdFault } from './sse-common';
 

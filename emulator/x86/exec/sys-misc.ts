@@ -10,7 +10,8 @@ import { fold, foldedHi } from '../canon';
 import { CpuMode } from '../state';
 import { DS, FS, GS, AC, CR4_TSD, CR4_PCE, CR4_OSXSAVE, CR4_PKE, CR4_FSGSBASE } from '../regs';
 import { readMsr, writeMsr } from '../msr';
-import { raiseSoftware, EventType } from './interrupts';
+import { raiseSoftware } from './interrupts';
+import { EventType } from './sys-deliver';
 import { FEAT } from './sys-features';
 import { H, gp0, ud, requireCpl0 } from './sys-util';
 

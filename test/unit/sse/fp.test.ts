@@ -81,6 +81,9 @@ describe('sse floating-point arithmetic', () => {
     // Double: 2^-1000 * 2^-60 = 2^-1060 exact subnormal; * (1 + 2^-52) is inexact.
     assert.deepEqual(scalar64(MULSD, f64(2 ** -1000), f64(2 ** -60)), { v: f64(2 ** -1060), mx: DEF });
     assert.deepEqual(scalar64(MULSD, f64(2 ** -1000), f64(2 ** -60 * (1 + 2 ** -52))), { v: f64(2 ** -1060), mx: DEF | UE | PE });
+    // (2^-511 (1 - 2^-53))^2 is just below 2^-1022 by more than half an ulp: tiny after rounding, even with PE already set.
+    const t = f64(2 ** -511 * (1 - 2 ** -53));
+    assert.deepEqual(scalar64(MULSD, t, t, DEF | PE), { v: [0xffffffff, 0x000fffff], mx: DEF | UE | PE });
   });
 
   it('DAZ treats denormal sources as zero without DE', () => {

@@ -32,6 +32,10 @@ describe('sse moves', () => {
     r = sseRun([0x66, 0x44, 0x0f, 0x6f, 0xf9, 0xf3, 0x44, 0x0f, 0x7f, 0x7b, 0x10], { regs: RBX, xmm: { 1: B } }); // movdqa %xmm1,%xmm15; movdqu %xmm15,16(%rbx)
     assert.deepEqual(lanes(r.cpu, 15), B);
     assert.deepEqual(memWords(r, 16, 4), B);
+    // movdqu 8(%rbx),%xmm2; movdqa %xmm2,32(%rbx); movdqa %xmm2,8(%rbx) (misaligned: #GP)
+    r = sseRun([0xf3, 0x0f, 0x6f, 0x53, 0x08, 0x66, 0x0f, 0x7f, 0x53, 0x20, 0x66, 0x0f, 0x7f, 0x53, 0x08], { regs: RBX, mem });
+    assert.deepEqual(memWords(r, 32, 4), [0x090a0b0c, 0x0d0e0f10, 0x11121314, 0x15161718]);
+    assert.equal(r.fault?.vector, 13);
     r = sseRun([0x66, 0x0f, 0xe7, 0x4b, 0x08], { regs: RBX, xmm: { 1: A } }); // movntdq %xmm1,8(%rbx): misaligned
     assert.equal(r.fault?.vector, 13);
     assert.deepEqual(memWords(r, 8, 4), [0, 0, 0, 0]);

@@ -36,7 +36,7 @@ function differences(n: NativeResult, e: NativeResult): string[] {
 function describeCase(c: NativeCase): string {
   const x = c.xmm!;
   return `[${c.mode}] bytes ${Array.from(c.code, (b) => b.toString(16).padStart(2, '0')).join(' ')} | mxcsr ${hex(c.mxcsr ?? 0x1f80)}` +
-    ` | xmm1 ${bytesHex(x, 16, 16)} xmm2 ${bytesHex(x, 32, 16)} | mem ${bytesHex(c.mem!, 0, 32)}`;
+    ` | xmm1 ${bytesHex(x, 16, 16)} xmm2 ${bytesHex(x, 32, 16)} | mem ${c.mem ? bytesHex(c.mem, 0, 32) : 'zeros'}`;
 }
 
 /** Hand-made cases: page-crossing accesses into the harness's guard page, LDMXCSR/STMXCSR, FXSAVE's XMM area. */
@@ -62,6 +62,12 @@ function specialCases(rng: Rng): { name: string; c: NativeCase }[] {
     for (const off of [0xf0, 0xf8]) {
       out.push({ name: `maskmovdqu mask ${hex(mask)} at guard-${256 - off}`, c: { code: [0x66, 0x0f, 0xf7, 0xca], xmm: mx, mem: new Uint8Array(256).fill(0x5a), memAddr, memRegs: [[7, off]], mode: 'long64' } });
     }
+  }
+  // Prefix combinations: the last of F2/F3 selects, 66 yields to them, and a form that does not exist is #UD.
+  for (const code of [[0xf3, 0x0f, 0x54, 0xc1], [0xf2, 0x0f, 0x28, 0xc1], [0xf3, 0x0f, 0xdb, 0xc1], [0x66, 0xf3, 0x0f, 0x58, 0xc1],
+    [0xf3, 0x66, 0x0f, 0x58, 0xc1], [0xf3, 0xf2, 0x0f, 0x58, 0xc1], [0xf2, 0xf3, 0x0f, 0x5c, 0xc1], [0x66, 0x66, 0x0f, 0xfe, 0xc1],
+    [0xf2, 0x0f, 0x5b, 0xc1], [0x66, 0x0f, 0x77]]) {
+    out.push({ name: `prefixes ${code.map((b) => b.toString(16)).join(' ')}`, c: { code, xmm, mode: 'long64' } });
   }
   // LDMXCSR: valid values, and reserved bits 16 and 18-31 (#GP); bit 17 is AMD's MXCSR.MM, not modelled.
   for (const v of [0x1f80, 0xffff, 0x0040, 0x7fbf, 0x10000, 0x40000, 0x80001f80]) {

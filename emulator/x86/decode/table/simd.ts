@@ -110,7 +110,7 @@ m[0x7f] = P(mmx('movq', ['Qq', 'Pq']), x('movdqa', ['Wx', 'Vx'], 0, 'movdqa_st')
 
 // ---- 0F C2-C6 (table A-3 row C) ----
 m[0xc2] = P(x('cmpps', ['Vps', 'Wps', 'Ib']), x('cmppd', ['Vpd', 'Wpd', 'Ib']), x('cmpss', ['Vss', 'Wss', 'Ib']), x('cmpsd', ['Vsd', 'Wsd', 'Ib']));
-// MOVNTI is a GPR store: no CR0.EM/CR4.OSFXSR rule (SDM vol 3A, 13.1.4), so no F.SSE.
+// MOVNTI is a GPR store: no CR0.EM/CR4.OSFXSR rule (SDM vol 3A, table 13-1 note 1), so no F.SSE.
 m[0xc3] = P(memOnly(op('movnti', ['My', 'Gy'])), undefined, undefined, undefined);
 // PINSRW takes r32 in the register form and m16 in the memory form (SDM vol 2B, PINSRW).
 m[0xc4] = P({ mod: [mmx('pinsrw', ['Pq', 'Mw', 'Ib']), mmx('pinsrw', ['Pq', 'Rd', 'Ib'])] },
