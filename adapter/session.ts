@@ -7,47 +7,31 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   DebugSession, InitializedEvent, TerminatedEvent, ExitedEvent, StoppedEvent, OutputEvent,
-  Thread, Source, Handles, BreakpointEvent, InvalidatedEvent, MemoryEvent,
+  Thread, Source, Handles, InvalidatedEvent, MemoryEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Machine } from '../emulator/machine/machine';
 import type { Level, MachineEvent } from '../emulator/events';
 import type { Cpu } from '../emulator/x86/cpu';
-import { CpuMode } from '../emulator/x86/state';
-import { hex64, fold } from '../emulator/x86/canon';
+import { hex64 } from '../emulator/x86/canon';
 import {
-  RunControl, StopInfo, StepKind, StepGranularity, describeStop, describeEnd, exitCodeOf, spOf,
-  readLinear, readHalves, writeLinear, LineOracle, FrameOracle, BreakpointKind,
+  RunControl, StopInfo, StepKind, StepGranularity, describeStop, describeEnd, exitCodeOf,
+  readLinear, writeLinear,
 } from '../emulator/debug/index';
 import { excName } from '../emulator/debug/trace-format';
 import { planLaunch, machineError, LaunchError, LaunchPlan, NestvirtLaunchArguments } from './launch-config';
-import { loadSymbols, SymbolSource, UnwindContext, UnwoundFrame, symbolize } from './symbol-source';
-import { VarNode, generalRegisters, segmentRegisters, controlRegisters, foldBig, foldedBig, bigOfHalves, ripHalves, MODE_NAMES } from './registers';
-import { GPR64 } from '../emulator/x86/regs';
+import { loadSymbols, SymbolSource, symbolize } from './symbol-source';
+import { VarNode, foldBig, MODE_NAMES } from './registers';
 import { evaluate, EvalError, formatValue } from './evaluate';
 import { disassembleAround } from './disassembly';
+import { ERR, RequestError, parseAddress } from './session-errors';
+import { SessionBreakpoints } from './session-breakpoints';
+import { FrameRef, MAX_FRAMES, symbolsAt, lineOracle, frameOracle, unwindContext, callerContext } from './session-stack';
+import { frameScopes, toVariable } from './session-variables';
 
 const EXCEPTION_FILTER = 'guest-exception';
-const MAX_FRAMES = 64;
-
-/** Error ids of our error responses (DAP Message.id). */
-const ERR = { launch: 1001, notLaunched: 1002, running: 1003, badRequest: 1004, internal: 1005 } as const;
-
-interface FrameRef { vcpu: number; index: number; pc: number; sp: number; fp: number; label?: boolean }
-
-interface DapBreakpoint { dap: DebugProtocol.Breakpoint; kind: BreakpointKind; rcIds: number[] }
-
-class RequestError extends Error {
-  constructor(readonly id: number, message: string) { super(message); Object.setPrototypeOf(this, RequestError.prototype); }
-}
 
 const threadOf = (vcpu: number): number => vcpu + 1;
-
-function parseAddress(ref: string, what: string): bigint {
-  const t = ref.trim();
-  if (/^0x[0-9a-f]+$/i.test(t) || /^[0-9]+$/.test(t)) return BigInt(t);
-  throw new RequestError(ERR.badRequest, `${what}: expected an address like 0x101000, got '${ref}'`);
-}
 
 export class NestvirtSession extends DebugSession {
   private plan: LaunchPlan | null = null;
@@ -63,10 +47,13 @@ export class NestvirtSession extends DebugSession {
   private frames = new Map<number, FrameRef>();
   private nextFrameId = 1;
   private lastStop: StopInfo | null = null;
-  private sourceBps = new Map<string, { args: DebugProtocol.SourceBreakpoint[]; bps: DapBreakpoint[] }>();
-  private functionBps: { args: DebugProtocol.FunctionBreakpoint[]; bps: DapBreakpoint[] } = { args: [], bps: [] };
-  private instructionBps: { args: DebugProtocol.InstructionBreakpoint[]; bps: DapBreakpoint[] } = { args: [], bps: [] };
-  private nextDapBpId = 1;
+  private readonly bps = new SessionBreakpoints({
+    rc: () => this.rc,
+    symbols: () => this.symbols,
+    convertClientLineToDebugger: (line) => this.convertClientLineToDebugger(line),
+    convertDebuggerLineToClient: (line) => this.convertDebuggerLineToClient(line),
+    sendEvent: (event) => this.sendEvent(event),
+  });
   private exceptionFilters = new Set<string>();
 
   constructor() {
@@ -155,13 +142,13 @@ export class NestvirtSession extends DebugSession {
     this.symbols = symbols;
     for (const w of warnings) this.console(`nestvirt: ${w}\n`);
     this.rc = new RunControl(machine, {
-      lines: this.lineOracle(),
-      frames: this.frameOracle(),
+      lines: lineOracle(() => this.symbols),
+      frames: frameOracle(() => this.symbols),
       maxInstructions: plan.maxInstructions,
     });
     this.rc.stopOnException = () => this.exceptionFilters.has(EXCEPTION_FILTER);
     machine.events.on((e) => this.onMachineEvent(e));
-    this.resolveAllBreakpoints();
+    this.bps.resolveAllBreakpoints();
   }
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
@@ -230,7 +217,7 @@ export class NestvirtSession extends DebugSession {
         return;
       }
       case 'breakpoint': {
-        const hit = this.dapBreakpointsFor(s.ids);
+        const hit = this.bps.dapBreakpointsFor(s.ids);
         const kind = hit[0]?.kind ?? 'instruction';
         const reason = kind === 'function' ? 'function breakpoint' : kind === 'instruction' ? 'instruction breakpoint' : 'breakpoint';
         const where = this.describeAddress(s.level, s.address);
@@ -322,145 +309,19 @@ export class NestvirtSession extends DebugSession {
 
   // ----------------------------------------------------------- breakpoints
 
-  private lineOracle(): LineOracle {
-    return {
-      lineAt: (level, address) => {
-        const r = this.symbolsAt(level, address)?.lineAt(address);
-        return r ? { file: r.file, line: r.line } : undefined;
-      },
-      isStatement: (level, address) => this.symbolsAt(level, address)?.lineAt(address)?.isStatement ?? false,
-    };
-  }
-
-  private frameOracle(): FrameOracle {
-    return {
-      callerOf: (cpu, level) => {
-        const ctx = this.unwindContext(cpu);
-        const s = this.symbolsAt(level, ctx.pc);
-        if (!s) return undefined;
-        const f = s.unwind(ctx);
-        return f ? { returnAddress: f.pc, cfa: f.sp } : undefined;
-      },
-    };
-  }
-
   /** The symbol set of a level that knows `address` (by function or line), else the level's first. */
   private symbolsAt(level: Level, address: number): SymbolSource | undefined {
-    const mine = this.symbols.filter((s) => s.level === level);
-    return mine.find((s) => s.functionAt(address) || s.lineAt(address)) ?? mine[0];
-  }
-
-  private addBreakpoints(kind: BreakpointKind, level: Level, addresses: number[]): number[] {
-    return addresses.map((a) => this.rc!.breakpoints.add(level, a, kind).id);
-  }
-
-  private dapBreakpointsFor(rcIds: number[]): DapBreakpoint[] {
-    const all = [...[...this.sourceBps.values()].flatMap((x) => x.bps), ...this.functionBps.bps, ...this.instructionBps.bps];
-    return all.filter((b) => b.rcIds.some((id) => rcIds.includes(id)));
-  }
-
-  private resolveSource(file: string, args: DebugProtocol.SourceBreakpoint[]): DapBreakpoint[] {
-    return args.map((a) => {
-      const line = this.convertClientLineToDebugger(a.line);
-      const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false, line: a.line, source: { name: path.basename(file), path: file } };
-      const bp: DapBreakpoint = { dap, kind: 'line', rcIds: [] };
-      if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
-      let found: { line: number; addresses: number[] } | undefined;
-      let level: Level = 1;
-      for (const s of this.symbols) {
-        found = s.breakpointAddresses(file, line);
-        if (found) { level = s.level; break; }
-      }
-      if (!found) {
-        dap.message = this.symbols.some((s) => s.hasLines)
-          ? `no code at ${path.basename(file)}:${line} in the loaded symbols`
-          : 'no source line information in the loaded symbols: build the program with -g';
-        dap.reason = 'failed';
-        return bp;
-      }
-      bp.rcIds = this.addBreakpoints('line', level, found.addresses);
-      dap.verified = true;
-      dap.line = this.convertDebuggerLineToClient(found.line);
-      dap.instructionReference = hex64(found.addresses[0]);
-      return bp;
-    });
-  }
-
-  private resolveFunctions(args: DebugProtocol.FunctionBreakpoint[]): DapBreakpoint[] {
-    return args.map((a) => {
-      const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false };
-      const bp: DapBreakpoint = { dap, kind: 'function', rcIds: [] };
-      if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
-      for (const s of this.symbols) {
-        const at = s.functionBreakpoint(a.name.trim());
-        if (at === undefined) continue;
-        bp.rcIds = this.addBreakpoints('function', s.level, [at]);
-        dap.verified = true;
-        dap.instructionReference = hex64(at);
-        const line = s.lineAt(at);
-        if (line) { dap.source = { name: path.basename(line.file), path: line.file }; dap.line = this.convertDebuggerLineToClient(line.line); }
-        return bp;
-      }
-      dap.message = `no function '${a.name}' in the loaded symbols`;
-      dap.reason = 'failed';
-      return bp;
-    });
-  }
-
-  private resolveInstructions(args: DebugProtocol.InstructionBreakpoint[]): DapBreakpoint[] {
-    return args.map((a) => {
-      const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false };
-      const bp: DapBreakpoint = { dap, kind: 'instruction', rcIds: [] };
-      if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
-      let addr: bigint;
-      try {
-        addr = parseAddress(a.instructionReference, 'instructionReference') + BigInt(a.offset ?? 0);
-      } catch (e) {
-        dap.message = (e as Error).message;
-        dap.reason = 'failed';
-        return bp;
-      }
-      const lin = foldBig(addr);
-      bp.rcIds = this.addBreakpoints('instruction', 1, [lin]);
-      dap.verified = true;
-      dap.instructionReference = hex64(lin);
-      return bp;
-    });
-  }
-
-  private clearRc(bps: DapBreakpoint[]): void {
-    for (const b of bps) for (const id of b.rcIds) this.rc?.breakpoints.remove(id);
-  }
-
-  /** After launch: resolve breakpoints a client set before the kernel was loaded. */
-  private resolveAllBreakpoints(): void {
-    const update = (old: DapBreakpoint[], fresh: DapBreakpoint[]): void => {
-      fresh.forEach((b, i) => {
-        if (old[i]) b.dap.id = old[i].dap.id;
-        this.sendEvent(new BreakpointEvent('changed', b.dap as DebugProtocol.Breakpoint & { verified: boolean }));
-      });
-    };
-    for (const [file, entry] of this.sourceBps) {
-      const fresh = this.resolveSource(file, entry.args);
-      update(entry.bps, fresh);
-      entry.bps = fresh;
-    }
-    const f = this.resolveFunctions(this.functionBps.args);
-    update(this.functionBps.bps, f);
-    this.functionBps.bps = f;
-    const ins = this.resolveInstructions(this.instructionBps.args);
-    update(this.instructionBps.bps, ins);
-    this.instructionBps.bps = ins;
+    return symbolsAt(this.symbols, level, address);
   }
 
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     this.guard(response, () => {
       const file = args.source.path ? this.convertClientPathToDebugger(args.source.path) : args.source.name ?? '';
-      const old = this.sourceBps.get(file);
-      if (old) this.clearRc(old.bps);
+      const old = this.bps.sourceBps.get(file);
+      if (old) this.bps.clearRc(old.bps);
       const list = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
-      const bps = this.resolveSource(file, list);
-      this.sourceBps.set(file, { args: list, bps });
+      const bps = this.bps.resolveSource(file, list);
+      this.bps.sourceBps.set(file, { args: list, bps });
       response.body = { breakpoints: bps.map((b) => b.dap) };
       this.sendResponse(response);
     });
@@ -468,9 +329,9 @@ export class NestvirtSession extends DebugSession {
 
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
     this.guard(response, () => {
-      this.clearRc(this.functionBps.bps);
-      const bps = this.resolveFunctions(args.breakpoints);
-      this.functionBps = { args: args.breakpoints, bps };
+      this.bps.clearRc(this.bps.functionBps.bps);
+      const bps = this.bps.resolveFunctions(args.breakpoints);
+      this.bps.functionBps = { args: args.breakpoints, bps };
       response.body = { breakpoints: bps.map((b) => b.dap) };
       this.sendResponse(response);
     });
@@ -478,9 +339,9 @@ export class NestvirtSession extends DebugSession {
 
   protected override setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
     this.guard(response, () => {
-      this.clearRc(this.instructionBps.bps);
-      const bps = this.resolveInstructions(args.breakpoints);
-      this.instructionBps = { args: args.breakpoints, bps };
+      this.bps.clearRc(this.bps.instructionBps.bps);
+      const bps = this.bps.resolveInstructions(args.breakpoints);
+      this.bps.instructionBps = { args: args.breakpoints, bps };
       response.body = { breakpoints: bps.map((b) => b.dap) };
       this.sendResponse(response);
     });
@@ -519,37 +380,6 @@ export class NestvirtSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  private framePointer(cpu: Cpu): number {
-    return cpu.mode === CpuMode.Long64 ? fold(cpu.regs[10], cpu.regs[11]) : cpu.regs[10] >>> 0;
-  }
-
-  /** The innermost frame's unwind context: every register of the vCPU. */
-  private unwindContext(cpu: Cpu): UnwindContext {
-    const regs: Record<string, bigint> = {};
-    for (let r = 0; r < 16; r++) regs[GPR64[r]] = bigOfHalves(cpu.regs[r << 1], cpu.regs[(r << 1) + 1]);
-    const [lo, hi] = ripHalves(cpu);
-    regs.rip = bigOfHalves(lo, hi);
-    return this.callerContext(cpu, { pc: cpu.ripLinear(), sp: spOf(cpu), fp: this.framePointer(cpu), regs }, false);
-  }
-
-  /** The context of a frame found by unwinding (or the innermost one). */
-  private callerContext(cpu: Cpu, f: UnwoundFrame, returnAddress: boolean): UnwindContext {
-    const wide = cpu.mode === CpuMode.Long64;
-    return {
-      pc: f.pc, sp: f.sp, fp: f.fp, wide, returnAddress,
-      regs: f.regs ?? { rip: foldedBig(f.pc), rsp: foldedBig(f.sp), rbp: foldedBig(f.fp) },
-      readSlot: (addr) => {
-        const v = readHalves(cpu, addr, wide ? 8 : 4);
-        if (!v) return null;
-        return wide ? fold(v[0], v[1] | 0) : v[0];
-      },
-      read: (addr, size) => {
-        const v = readHalves(cpu, foldBig(addr), size);
-        return v ? bigOfHalves(v[0], v[1]) : undefined;
-      },
-    };
-  }
-
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     this.guard(response, () => {
       const { machine, rc } = this.requireStopped();
@@ -557,7 +387,7 @@ export class NestvirtSession extends DebugSession {
       if (!cpu) throw new RequestError(ERR.badRequest, `no thread ${args.threadId}`);
       const level = rc.levelOf(cpu);
       const frames: DebugProtocol.StackFrame[] = [];
-      let ctx = this.unwindContext(cpu);
+      let ctx = unwindContext(cpu);
       for (let index = 0; index < MAX_FRAMES; index++) {
         const id = this.nextFrameId++;
         this.frames.set(id, { vcpu: cpu.id, index, pc: ctx.pc, sp: ctx.sp, fp: ctx.fp });
@@ -566,7 +396,7 @@ export class NestvirtSession extends DebugSession {
         const up = s?.unwind(ctx);
         // The stack grows down: a caller's frame is above its callee's.
         if (!up || up.pc === 0 || up.sp <= ctx.sp) break;
-        ctx = this.callerContext(cpu, up, true);
+        ctx = callerContext(cpu, up, true);
       }
       const labelId = this.nextFrameId++;
       this.frames.set(labelId, { vcpu: cpu.id, index: frames.length, pc: 0, sp: 0, fp: 0, label: true });
@@ -609,25 +439,11 @@ export class NestvirtSession extends DebugSession {
       const f = this.frames.get(args.frameId);
       if (!f) throw new RequestError(ERR.badRequest, `no frame ${args.frameId} (stale after a resume?)`);
       const cpu = machine.cpus[f.vcpu];
-      const scopes: DebugProtocol.Scope[] = [];
-      const scope = (name: string, nodes: () => VarNode[], hint?: string): void => {
+      const scopes = frameScopes(f, cpu).map(({ name, nodes, hint }) => {
         const s: DebugProtocol.Scope = { name, variablesReference: this.varHandles.create(nodes), expensive: false };
         if (hint) s.presentationHint = hint;
-        scopes.push(s);
-      };
-      if (f.label) {
-        // L0 has no guest state of its own to show yet (VMCS views come with nested VMX).
-      } else if (f.index === 0) {
-        scope('Registers', () => generalRegisters(cpu), 'registers');
-        scope('Segment registers', () => segmentRegisters(cpu), 'registers');
-        scope('Control registers', () => controlRegisters(cpu), 'registers');
-      } else {
-        scope('Frame', () => [
-          { name: 'pc', value: hex64(f.pc), memoryReference: hex64(f.pc) },
-          { name: 'cfa (sp in this frame)', value: hex64(f.sp), memoryReference: hex64(f.sp) },
-          { name: 'frame pointer', value: hex64(f.fp), memoryReference: hex64(f.fp) },
-        ], 'registers');
-      }
+        return s;
+      });
       response.body = { scopes };
       this.sendResponse(response);
     });
@@ -641,12 +457,7 @@ export class NestvirtSession extends DebugSession {
       let nodes = get();
       if (args.start !== undefined || args.count !== undefined) nodes = nodes.slice(args.start ?? 0, (args.start ?? 0) + (args.count ?? nodes.length));
       response.body = {
-        variables: nodes.map((n) => {
-          const v: DebugProtocol.Variable = { name: n.name, value: n.value, variablesReference: n.children ? this.varHandles.create(n.children) : 0 };
-          if (n.evaluateName) v.evaluateName = n.evaluateName;
-          if (n.memoryReference) v.memoryReference = n.memoryReference;
-          return v;
-        }),
+        variables: nodes.map((n) => toVariable(n, (children) => this.varHandles.create(children))),
       };
       this.sendResponse(response);
     });

@@ -20,319 +20,40 @@
 //    monitor's `xp` / `info registers` (see test/unit/loader/multiboot.test.ts
 //    for the values): mmap entries for -m 256M/3583M/3584M/4G, mem_lower 639,
 //    the 128 KiB SeaBIOS keeps reserved below the top of low RAM, the AMD
-//    HyperTransport hole entry, register and descriptor values at entry.
+//    HyperTransport hole entry, register and descriptor values at entry.//
+// The pieces: multiboot-header.ts (header search), multiboot-e820.ts (the
+// SeaBIOS memory map), multiboot-cpu.ts (entry state and GDT),
+// multiboot-info.ts (mbi and mmap); this module loads and re-exports them.
 
-import { PhysicalMemory, RamRange, PAGE_SIZE } from '../mem/physmem';
+import { PhysicalMemory, PAGE_SIZE } from '../mem/physmem';
 import { LoadError, hex } from './load-error';
 import { ElfFile, parseElf, isElf, EM_X86_64, PF_X } from './elf';
+import {
+  MULTIBOOT_HEADER_MAGIC, MULTIBOOT_BOOTLOADER_MAGIC, QEMU_HEADER_SEARCH_LIMIT, MB_HDR_VIDEO_MODE, MultibootHeader,
+  findMultibootHeader, u32,
+} from './multiboot-header';
+import { E820Entry, FOUR_GIB, QEMU_MEM_LOWER, qemuE820, memUpperFromE820 } from './multiboot-e820';
+import { MultibootCpuState, QEMU_MULTIBOOT_GDT, QEMU_MULTIBOOT_GDT_ADDR, multibootCpuState } from './multiboot-cpu';
+import {
+  MB_MMAP_ADDR, MB_INFO_ADDR, MB_MOD_SIZE, QEMU_BOOTLOADER_NAME, multibootMmap, multibootInfo,
+} from './multiboot-info';
 
-/** Multiboot spec §3.1.1: header magic. */
-export const MULTIBOOT_HEADER_MAGIC = 0x1badb002;
-/** Multiboot spec §3.2: EAX at kernel entry. */
-export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;
-/** Spec §3.1: the header lies in the first 8192 bytes, 32-bit aligned. */
-export const MULTIBOOT_SEARCH_BYTES = 8192;
-/**
- * QEMU only tries offsets below 8192 - 48 ("The header is 12x32bit long, so
- * the latest entry may be 8192 - 48"), so a header in the last 48 bytes of
- * the window is not found even though the spec would allow it.
- */
-export const QEMU_HEADER_SEARCH_LIMIT = MULTIBOOT_SEARCH_BYTES - 48;
-
-/** Header flags (spec §3.1.2). */
-export const MB_HDR_PAGE_ALIGN = 1 << 0;
-export const MB_HDR_MEMORY_INFO = 1 << 1;
-export const MB_HDR_VIDEO_MODE = 1 << 2;
-export const MB_HDR_AOUT_KLUDGE = 1 << 16;
-
-/** Where QEMU puts things (hw/i386/multiboot.c: MULTIBOOT_STRUCT_ADDR 0x9000). */
-export const MB_MMAP_ADDR = 0x9000;
-export const MB_INFO_ADDR = 0x9500;
-/** QEMU's bootinfo buffer is 88 bytes: up to and including the APM/VBE words. */
-export const MB_INFO_SIZE = 88;
-/** Size of one module-list entry (spec §3.3: mod_start, mod_end, string, reserved). */
-export const MB_MOD_SIZE = 16;
-
-/** Boot information field offsets (spec §3.3, Figure "Boot information format"). */
-export const MBI = {
-  flags: 0,
-  memLower: 4,
-  memUpper: 8,
-  bootDevice: 12,
-  cmdline: 16,
-  modsCount: 20,
-  modsAddr: 24,
-  syms: 28,
-  mmapLength: 44,
-  mmapAddr: 48,
-  drivesLength: 52,
-  drivesAddr: 56,
-  configTable: 60,
-  bootLoaderName: 64,
-  apmTable: 68,
-  vbeControlInfo: 72,
-} as const;
-
-/** Boot information flags (spec §3.3). */
-export const MBI_FLAG_MEMORY = 1 << 0;
-export const MBI_FLAG_BOOT_DEVICE = 1 << 1;
-export const MBI_FLAG_CMDLINE = 1 << 2;
-export const MBI_FLAG_MODS = 1 << 3;
-export const MBI_FLAG_MMAP = 1 << 6;
-export const MBI_FLAG_LOADER_NAME = 1 << 9;
-/** The flags QEMU always sets (hw/i386/multiboot.c: MEMORY|BOOT_DEVICE|CMDLINE|MODULES|MMAP|BOOTLOADER = 0x24f). */
-export const QEMU_MBI_FLAGS =
-  MBI_FLAG_MEMORY | MBI_FLAG_BOOT_DEVICE | MBI_FLAG_CMDLINE | MBI_FLAG_MODS | MBI_FLAG_MMAP | MBI_FLAG_LOADER_NAME;
-/** "XXX: use the -boot switch?" — QEMU always reports BIOS drive 0x80, no partition. */
-export const QEMU_BOOT_DEVICE = 0x8000ffff;
-export const QEMU_BOOTLOADER_NAME = 'qemu';
-
-/** E820 types (ACPI spec "Address Range Types"; multiboot mmap uses the same values). */
-export const E820_RAM = 1;
-export const E820_RESERVED = 2;
-
-export interface E820Entry {
-  base: number;
-  length: number;
-  type: number;
-}
-
-// SeaBIOS' map on QEMU (src/fw/paravirt.c qemu_preinit, src/malloc.c
-// malloc_preinit/prepboot, src/config.h):
-/** Conventional memory ends where SeaBIOS puts its 1 KiB EBDA; INT 12h reports 639 KiB. */
-export const SEABIOS_EBDA_START = 0x9fc00;
-export const SEABIOS_LOWRAM_END = 0xa0000;
-/** BUILD_BIOS_ADDR / BUILD_BIOS_SIZE: the BIOS segment, reserved. */
-export const SEABIOS_BIOS_ADDR = 0xf0000;
-export const SEABIOS_BIOS_SIZE = 0x10000;
-/** "reserve 256KB BIOS area at the end of 4 GB". */
-export const SEABIOS_HIGH_BIOS_ADDR = 0xfffc0000;
-export const SEABIOS_HIGH_BIOS_SIZE = 0x40000;
-/**
- * SeaBIOS reserves BUILD_MAX_HIGHTABLE (256 KiB) below the top of low RAM
- * for its tables and gives the unused whole pages back at boot; with QEMU's
- * pc machine what stays reserved is 128 KiB (measured: 0x0ffe0000-0x0fffffff
- * for -m 256M, 0xbffe0000-0xbfffffff for -m 4G; the familiar
- * "BIOS-e820: ... 0x...fe0000 reserved" line in Linux guests).
- */
-export const SEABIOS_HIGHTABLE_RESERVED = 0x20000;
-/**
- * QEMU >= 7.1 pc_memory_init: on an AMD-vendor CPU with phys-bits >= 40 the
- * HyperTransport range [0xfd00000000, 0x10000000000) is added as reserved
- * (measured with -cpu qemu64 and -cpu max under TCG; absent with
- * vendor=GenuineIntel or phys-bits=39).
- */
-export const AMD_HT_START = 0xfd_0000_0000;
-export const AMD_HT_SIZE = 0x3_0000_0000;
-
-const FOUR_GIB = 0x1_0000_0000;
-
-/**
- * The E820 map SeaBIOS reports on QEMU's pc machine for a RAM layout from
- * pcRamLayout(), sorted by address as SeaBIOS keeps it. The multiboot mmap is
- * exactly this list.
- */
-export function qemuE820(ranges: readonly RamRange[], cpu?: { vendor: 'intel' | 'amd'; physAddrBits: number }): E820Entry[] {
-  const low = ranges.find((r) => r.base === 0);
-  if (!low || low.size < 0x100000 + 2 * SEABIOS_HIGHTABLE_RESERVED) {
-    throw new LoadError(`machine RAM layout has no low RAM range of at least ${hex(0x100000 + 2 * SEABIOS_HIGHTABLE_RESERVED)} bytes at address 0`);
-  }
-  const lowTop = Math.min(low.size, SEABIOS_HIGH_BIOS_ADDR);
-  const map: E820Entry[] = [
-    { base: 0, length: SEABIOS_EBDA_START, type: E820_RAM },
-    { base: SEABIOS_EBDA_START, length: SEABIOS_LOWRAM_END - SEABIOS_EBDA_START, type: E820_RESERVED },
-    { base: SEABIOS_BIOS_ADDR, length: SEABIOS_BIOS_SIZE, type: E820_RESERVED },
-    { base: 0x100000, length: lowTop - SEABIOS_HIGHTABLE_RESERVED - 0x100000, type: E820_RAM },
-    { base: lowTop - SEABIOS_HIGHTABLE_RESERVED, length: SEABIOS_HIGHTABLE_RESERVED, type: E820_RESERVED },
-    { base: SEABIOS_HIGH_BIOS_ADDR, length: SEABIOS_HIGH_BIOS_SIZE, type: E820_RESERVED },
-  ];
-  for (const r of ranges) {
-    if (r.base >= FOUR_GIB && r.size > 0) map.push({ base: r.base, length: r.size, type: E820_RAM });
-  }
-  if (cpu && cpu.vendor === 'amd' && cpu.physAddrBits >= 40) {
-    map.push({ base: AMD_HT_START, length: AMD_HT_SIZE, type: E820_RESERVED });
-  }
-  return map.sort((a, b) => a.base - b.base);
-}
-
-/**
- * mem_upper as the option ROM computes it: KiB of RAM contiguous from 1 MiB,
- * following type-1 entries below 4 GiB in any order (multiboot.S
- * upper_mem_entry loop).
- */
-export function memUpperFromE820(map: readonly E820Entry[]): number {
-  let end = 0x100000;
-  for (let progress = true; progress; ) {
-    progress = false;
-    for (const e of map) {
-      if (e.type !== E820_RAM || e.base >= FOUR_GIB) continue;
-      const eEnd = Math.min(e.base + e.length, FOUR_GIB);
-      if (e.base <= end && end < eEnd) {
-        end = eEnd;
-        progress = true;
-      }
-    }
-  }
-  return Math.floor((end - 0x100000) / 1024);
-}
-
-/** mem_lower: INT 12h, i.e. conventional memory below SeaBIOS' EBDA, in KiB (639). */
-export const QEMU_MEM_LOWER = SEABIOS_EBDA_START / 1024;
-
-export interface MultibootHeader {
-  /** File offset of the magic. */
-  offset: number;
-  flags: number;
-  checksum: number;
-  /** Present when flags bit 16 (a.out kludge) is set. */
-  aout?: { headerAddr: number; loadAddr: number; loadEndAddr: number; bssEndAddr: number; entryAddr: number };
-}
-
-function u32(b: Uint8Array, off: number): number {
-  return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0;
-}
-
-/**
- * Finds the multiboot header the way QEMU does: the first 4-aligned offset
- * below 8192 - 48 whose magic + flags + checksum == 0 (mod 2^32). Returns the
- * header, or the first candidate with a bad checksum (for the error message).
- */
-export function findMultibootHeader(image: Uint8Array): { header: MultibootHeader | null; badChecksumAt: number | null } {
-  let badChecksumAt: number | null = null;
-  for (let i = 0; i < QEMU_HEADER_SEARCH_LIMIT && i + 12 <= image.length; i += 4) {
-    if (u32(image, i) !== MULTIBOOT_HEADER_MAGIC) continue;
-    const flags = u32(image, i + 4);
-    const checksum = u32(image, i + 8);
-    if (((MULTIBOOT_HEADER_MAGIC + flags + checksum) >>> 0) !== 0) {
-      badChecksumAt ??= i;
-      continue;
-    }
-    const header: MultibootHeader = { offset: i, flags, checksum };
-    if (flags & MB_HDR_AOUT_KLUDGE) {
-      if (i + 32 > image.length) {
-        throw new LoadError(`multiboot header at file offset ${hex(i)} has flag bit 16 (a.out kludge) but the file ends before its address fields`);
-      }
-      header.aout = {
-        headerAddr: u32(image, i + 12),
-        loadAddr: u32(image, i + 16),
-        loadEndAddr: u32(image, i + 20),
-        bssEndAddr: u32(image, i + 24),
-        entryAddr: u32(image, i + 28),
-      };
-    }
-    return { header, badChecksumAt };
-  }
-  return { header: null, badChecksumAt };
-}
-
-/** A segment register as the CPU caches it. */
-export interface SegmentValue {
-  selector: number;
-  base: number;
-  /** Byte-granular limit (already scaled by G). */
-  limit: number;
-  /** Descriptor byte 5: type, S, DPL, P. */
-  access: number;
-  /** Descriptor flags nibble: AVL (0), L (1), D/B (2), G (3). */
-  flags: number;
-  /** The same as VMX access rights (SDM vol 3 §25.4.1 Table 25-2): access | flags << 12. */
-  ar: number;
-}
-
-function seg(selector: number, base: number, limit: number, access: number, flags: number): SegmentValue {
-  return { selector, base, limit, access, flags, ar: (access | (flags << 12)) >>> 0 };
-}
-
-/** CPU state at the kernel's first instruction. */
-export interface MultibootCpuState {
-  eax: number;
-  ebx: number;
-  ecx: number;
-  edx: number;
-  esi: number;
-  edi: number;
-  ebp: number;
-  esp: number;
-  eip: number;
-  eflags: number;
-  cr0: number;
-  cr3: number;
-  cr4: number;
-  efer: number;
-  cs: SegmentValue;
-  ds: SegmentValue;
-  es: SegmentValue;
-  fs: SegmentValue;
-  gs: SegmentValue;
-  ss: SegmentValue;
-  ldtr: SegmentValue;
-  tr: SegmentValue;
-  gdtr: { base: number; limit: number };
-  idtr: { base: number; limit: number };
-  a20: boolean;
-}
-
-/**
- * The option ROM's GDT (multiboot.S "gdt:"): null, 0x08 flat 32-bit code
- * (9a cf), 0x10 flat 32-bit data (92 cf), 0x18 16-bit code, 0x20 16-bit data.
- */
-export const QEMU_MULTIBOOT_GDT = new Uint8Array([
-  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-  0xff, 0xff, 0x00, 0x00, 0x00, 0x9a, 0xcf, 0x00,
-  0xff, 0xff, 0x00, 0x00, 0x00, 0x92, 0xcf, 0x00,
-  0xff, 0xff, 0x00, 0x00, 0x00, 0x9e, 0x00, 0x00,
-  0xff, 0xff, 0x00, 0x00, 0x00, 0x92, 0x00, 0x00,
-]);
-/**
- * Where that GDT sits: inside the option ROM, which SeaBIOS places at 0xc0000
- * when no VGA BIOS comes first (measured GDTR 000c02b8/0027 with -nodefaults;
- * 000cb2b8 with the default VGA card). nestvirt has no VGA ROM.
- */
-export const QEMU_MULTIBOOT_GDT_ADDR = 0xc02b8;
-
-/**
- * Register state QEMU hands to a multiboot kernel (spec §3.2 plus what the
- * option ROM leaves behind). Spec-mandated: EAX magic, EBX mbi, CS flat
- * 32-bit code, DS/ES/FS/GS/SS flat 32-bit data, A20 on, CR0.PG=0, CR0.PE=1,
- * EFLAGS.VM=0 and IF=0. The rest is what `info registers` shows on QEMU 7.2
- * at the first kernel instruction: ECX = entry (the ROM jumps through ECX),
- * ESP 0x6f08 (SeaBIOS' stack; kernels that forget to set up a stack run on
- * it), EDI 0x1000, CR0 0x11 (PE|ET), EFLAGS 0x6 (PF from the ROM's last
- * compare), CS access byte 0x9a (the far jump does not set the accessed
- * bit), data segments 0x93, LDTR/TR left at their reset values, IDTR the
- * real-mode IVT. EDX holds an fw_cfg DMA leftover that varies between
- * configurations (0x00010511, 0x002f0511, ...); we use 0.
- */
-export function multibootCpuState(entry: number, mbiAddr: number): MultibootCpuState {
-  const data = () => seg(0x10, 0, 0xffffffff, 0x93, 0xc);
-  return {
-    eax: MULTIBOOT_BOOTLOADER_MAGIC,
-    ebx: mbiAddr,
-    ecx: entry,
-    edx: 0,
-    esi: 0,
-    edi: 0x1000,
-    ebp: 0,
-    esp: 0x6f08,
-    eip: entry,
-    eflags: 0x00000006,
-    cr0: 0x00000011,
-    cr3: 0,
-    cr4: 0,
-    efer: 0,
-    cs: seg(0x08, 0, 0xffffffff, 0x9a, 0xc),
-    ds: data(),
-    es: data(),
-    fs: data(),
-    gs: data(),
-    ss: data(),
-    ldtr: seg(0, 0, 0xffff, 0x82, 0),
-    tr: seg(0, 0, 0xffff, 0x8b, 0),
-    gdtr: { base: QEMU_MULTIBOOT_GDT_ADDR, limit: QEMU_MULTIBOOT_GDT.length - 1 },
-    idtr: { base: 0, limit: 0x3ff },
-    a20: true,
-  };
-}
+export {
+  MULTIBOOT_HEADER_MAGIC, MULTIBOOT_BOOTLOADER_MAGIC, MULTIBOOT_SEARCH_BYTES, QEMU_HEADER_SEARCH_LIMIT,
+  MB_HDR_PAGE_ALIGN, MB_HDR_MEMORY_INFO, MB_HDR_VIDEO_MODE, MB_HDR_AOUT_KLUDGE, MultibootHeader, findMultibootHeader,
+} from './multiboot-header';
+export {
+  E820_RAM, E820_RESERVED, E820Entry, SEABIOS_EBDA_START, SEABIOS_LOWRAM_END, SEABIOS_BIOS_ADDR, SEABIOS_BIOS_SIZE,
+  SEABIOS_HIGH_BIOS_ADDR, SEABIOS_HIGH_BIOS_SIZE, SEABIOS_HIGHTABLE_RESERVED, AMD_HT_START, AMD_HT_SIZE, qemuE820,
+  memUpperFromE820, QEMU_MEM_LOWER,
+} from './multiboot-e820';
+export {
+  SegmentValue, MultibootCpuState, QEMU_MULTIBOOT_GDT, QEMU_MULTIBOOT_GDT_ADDR, multibootCpuState,
+} from './multiboot-cpu';
+export {
+  MB_MMAP_ADDR, MB_INFO_ADDR, MB_INFO_SIZE, MB_MOD_SIZE, MBI, MBI_FLAG_MEMORY, MBI_FLAG_BOOT_DEVICE, MBI_FLAG_CMDLINE,
+  MBI_FLAG_MODS, MBI_FLAG_MMAP, MBI_FLAG_LOADER_NAME, QEMU_MBI_FLAGS, QEMU_BOOT_DEVICE, QEMU_BOOTLOADER_NAME,
+} from './multiboot-info';
 
 export interface MultibootModuleInput {
   /**
@@ -628,30 +349,10 @@ export function loadMultiboot(mem: PhysicalMemory, image: Uint8Array, opts: Mult
   // ---- what the option ROM writes before copying the kernel ----
   const e820 = qemuE820(mem.ranges, opts.cpu);
   const memUpper = memUpperFromE820(e820);
-  const mmap = new Uint8Array(e820.length * 24);
-  const mdv = new DataView(mmap.buffer);
-  e820.forEach((e, k) => {
-    // Multiboot mmap entry (spec §3.3): size (20, not counting itself), base_addr, length, type.
-    const o = k * 24;
-    mdv.setUint32(o, 20, true);
-    mdv.setUint32(o + 4, e.base % FOUR_GIB, true);
-    mdv.setUint32(o + 8, Math.floor(e.base / FOUR_GIB), true);
-    mdv.setUint32(o + 12, e.length % FOUR_GIB, true);
-    mdv.setUint32(o + 16, Math.floor(e.length / FOUR_GIB), true);
-    mdv.setUint32(o + 20, e.type, true);
+  const mmap = multibootMmap(e820);
+  const mbi = multibootInfo({
+    memUpper, cmdlineAddr, modsCount: mods.length, modsAddr: loadAddr + offMbinfo, mmapLength: mmap.length, bootLoaderNameAddr,
   });
-  const mbi = new Uint8Array(MB_INFO_SIZE);
-  const bdv = new DataView(mbi.buffer);
-  bdv.setUint32(MBI.flags, QEMU_MBI_FLAGS, true);
-  bdv.setUint32(MBI.memLower, QEMU_MEM_LOWER, true);
-  bdv.setUint32(MBI.memUpper, memUpper, true);
-  bdv.setUint32(MBI.bootDevice, QEMU_BOOT_DEVICE, true);
-  bdv.setUint32(MBI.cmdline, cmdlineAddr, true);
-  bdv.setUint32(MBI.modsCount, mods.length, true);
-  bdv.setUint32(MBI.modsAddr, loadAddr + offMbinfo, true);
-  bdv.setUint32(MBI.mmapLength, mmap.length, true);
-  bdv.setUint32(MBI.mmapAddr, MB_MMAP_ADDR, true);
-  bdv.setUint32(MBI.bootLoaderName, bootLoaderNameAddr, true);
 
   const early: Piece[] = [
     { addr: MB_MMAP_ADDR, data: mmap },

@@ -45,13 +45,20 @@
 // VMX capability MSRs: SDM vol 3 Appendix A (vmx-msrs.tsv, vmx-controls.tsv).
 
 import {
-  ALL_FEATURES, CPUID_FEATURES, VMX_FEATURES, CpuFeature, CpuidFeature, VmxFeature, VmxWord,
+  ALL_FEATURES, CPUID_FEATURES, VMX_FEATURES, CpuFeature, CpuidFeature, VmxFeature,
   FEATURE_DEPENDENCIES, dependencyTargets, describeFeature, lookupFeature, normalizeFeatureName,
-  IA32_VMX_BASIC, IA32_VMX_PINBASED_CTLS, IA32_VMX_PROCBASED_CTLS, IA32_VMX_EXIT_CTLS, IA32_VMX_ENTRY_CTLS,
-  IA32_VMX_MISC, IA32_VMX_CR0_FIXED0, IA32_VMX_CR0_FIXED1, IA32_VMX_CR4_FIXED0, IA32_VMX_CR4_FIXED1,
-  IA32_VMX_VMCS_ENUM, IA32_VMX_PROCBASED_CTLS2, IA32_VMX_EPT_VPID_CAP, IA32_VMX_TRUE_PINBASED_CTLS,
-  IA32_VMX_TRUE_PROCBASED_CTLS, IA32_VMX_TRUE_EXIT_CTLS, IA32_VMX_TRUE_ENTRY_CTLS, IA32_VMX_VMFUNC,
 } from './cpu-features';
+import { buildCpuidLeaves } from './cpu-model-cpuid';
+import { buildVmxMsrs } from './cpu-model-vmx';
+
+// CPUID tables live in cpu-model-cpuid.ts, the VMX capability MSRs in
+// cpu-model-vmx.ts; their constants are re-exported here.
+export { SVM_REVISION, SVM_NASID } from './cpu-model-cpuid';
+export {
+  NESTVIRT_VMCS_REVISION_ID, VMCS_REGION_SIZE, VMX_MEMTYPE_WB, VMX_PREEMPTION_TIMER_RATE, VMX_CR3_TARGET_COUNT,
+  VMX_VMCS_ENUM_MAX_INDEX, VMX_PIN_DEFAULT1, VMX_PROC_DEFAULT1, VMX_EXIT_DEFAULT1, VMX_ENTRY_DEFAULT1,
+  VMX_EXIT_HOST_ADDR_SPACE_SIZE, VMX_CR0_FIXED0, VMX_CR4_FIXED0,
+} from './cpu-model-vmx';
 
 export type CpuVendor = 'intel' | 'amd';
 
@@ -63,46 +70,6 @@ export class CpuPolicyError extends Error {
     Object.setPrototypeOf(this, CpuPolicyError.prototype);
   }
 }
-
-/**
- * VMCS revision identifier reported in IA32_VMX_BASIC[30:0] and expected in
- * dword 0 of every VMXON region and VMCS (SDM vol 3 §25.2, A.1). Our choice:
- * "NV" in the high half, 1 in the low half; bit 31 is 0 as required.
- */
-export const NESTVIRT_VMCS_REVISION_ID = 0x4e560001;
-/** VMCS region size reported in IA32_VMX_BASIC[44:32]. */
-export const VMCS_REGION_SIZE = 4096;
-/** IA32_VMX_BASIC[53:50]: memory type for VMCS and VMX structures; 6 = write-back. */
-export const VMX_MEMTYPE_WB = 6;
-/**
- * IA32_VMX_MISC[4:0]: the preemption timer counts once every 2^5 TSC ticks
- * (KVM's emulated rate; our TSC is instructions retired).
- */
-export const VMX_PREEMPTION_TIMER_RATE = 5;
-/** IA32_VMX_MISC[24:16]: number of CR3-target values (4 on every Intel CPU; SDM §25.6.7). */
-export const VMX_CR3_TARGET_COUNT = 4;
-/**
- * IA32_VMX_VMCS_ENUM[9:1]: highest field index among the fields of the VMCS
- * features we report: 0x17 (VMX-preemption timer value, encoding 0x482E;
- * vmcs-fields.tsv). Fields of unreported features (TSC multiplier, ENCLS/XSS
- * bitmaps, tertiary controls, FRED) have higher indexes but do not exist here.
- */
-export const VMX_VMCS_ENUM_MAX_INDEX = 0x17;
-/** Default1 control bits (SDM Appendix A.3-A.5; vmx-controls.tsv). */
-export const VMX_PIN_DEFAULT1 = 0x00000016;
-export const VMX_PROC_DEFAULT1 = 0x0401e172;
-export const VMX_EXIT_DEFAULT1 = 0x00036dff;
-export const VMX_ENTRY_DEFAULT1 = 0x000011ff;
-/** Exit control 9 "host address-space size": allowed exactly when the CPU has long mode (QEMU copies it from LM). */
-export const VMX_EXIT_HOST_ADDR_SPACE_SIZE = 1 << 9;
-/** CR0 bits fixed to 1 in VMX operation: PE, NE, PG (SDM A.7). */
-export const VMX_CR0_FIXED0 = 0x80000021;
-/** CR4 bits fixed to 1 in VMX operation: VMXE (SDM A.8). */
-export const VMX_CR4_FIXED0 = 0x00002000;
-
-/** SVM revision and ASID count in CPUID 8000_000A EAX/EBX (the values QEMU TCG reports: 1 and 16). */
-export const SVM_REVISION = 1;
-export const SVM_NASID = 16;
 
 export const CR4 = {
   VME: 1 << 0, PVI: 1 << 1, TSD: 1 << 2, DE: 1 << 3, PSE: 1 << 4, PAE: 1 << 5, MCE: 1 << 6, PGE: 1 << 7,
@@ -226,12 +193,6 @@ function splitOptions(spec: string): string[] {
   }
   out.push(cur);
   return out;
-}
-
-function toAscii4(s: string, i: number): number {
-  let v = 0;
-  for (let k = 3; k >= 0; k--) v = (v << 8) | (s.charCodeAt(i + k) & 0xff);
-  return v >>> 0;
 }
 
 interface ResolvedPolicy {
@@ -479,8 +440,8 @@ export class CpuModel {
     if (on('fxsr-opt')) efer |= EFER.FFXSR;
     this.eferValidMask = efer;
 
-    this.buildCpuid();
-    if (this.vmx) this.buildVmxMsrs();
+    buildCpuidLeaves(this, this.enabled, this.leaves);
+    if (this.vmx) buildVmxMsrs(this.enabled, this.lm, this.cr4ValidMask, this.vmxMsrs);
   }
 
   /** Whether a feature (QEMU name or alias, e.g. 'nx', 'sse3', 'vmx-ept') is on. Throws on an unknown name. */
@@ -563,157 +524,10 @@ export class CpuModel {
   describe(): string {
     return `${this.name} (${this.vendorString}, family ${this.family} model ${this.model} stepping ${this.stepping}): ${this.features().join(' ')}`;
   }
-
-  // ---- construction ----
-
-  private reg(leaf: number, subleaf: number, reg: 'eax' | 'ebx' | 'ecx' | 'edx'): number {
-    let v = 0;
-    for (const f of CPUID_FEATURES) {
-      if (f.leaf === leaf && f.subleaf === subleaf && f.reg === reg && this.enabled.has(f.name)) v |= 1 << f.bit;
-    }
-    return v >>> 0;
-  }
-
-  private put(leaf: number, ...subleaves: number[][]): void {
-    const a = new Uint32Array(subleaves.length * 4);
-    subleaves.forEach((r, i) => a.set(r.map((x) => x >>> 0), i * 4));
-    this.leaves.set(leaf, a);
-  }
-
-  private buildCpuid(): void {
-    const vs = this.vendorString;
-    const vendorRegs = [toAscii4(vs, 0), toAscii4(vs, 8), toAscii4(vs, 4)]; // EBX, ECX, EDX
-    // Leaf 1 EAX: stepping[3:0], model[7:4], family[11:8], ext model[19:16],
-    // ext family[27:20] (SDM Figure 3-6; family > 15 goes to ext family).
-    const fam = this.family;
-    const sig =
-      this.stepping |
-      ((this.model & 0xf) << 4) |
-      ((fam > 0xf ? 0xf : fam) << 8) |
-      (((this.model >> 4) & 0xf) << 16) |
-      ((fam > 0xf ? fam - 0xf : 0) << 20);
-
-    // 00H: max basic leaf and vendor.
-    this.put(0, [this.level, vendorRegs[0], vendorRegs[1], vendorRegs[2]]);
-    // 01H: EBX[15:8] CLFLUSH line size in 8-byte units (QEMU always 8);
-    // EBX[31:24] APIC ID is filled per vCPU.
-    this.put(1, [sig, 8 << 8, this.reg(1, 0, 'ecx'), this.reg(1, 0, 'edx')]);
-    // 02H/04H: cache descriptors. Intel: AL=01H and only null descriptors;
-    // leaf 4 type 0 = no more caches. AMD (QEMU): all zero.
-    this.put(2, [this.vendor === 'intel' ? 1 : 0, 0, 0, 0]);
-    this.put(4, [0, 0, 0, 0]);
-    // 05H: MONITOR/MWAIT. QEMU reports ECX = EMX|IBE (3) even without MONITOR.
-    this.put(5, [0, 0, 3, 0]);
-    this.put(6, [this.reg(6, 0, 'eax'), 0, 0, 0]);
-    // 07H subleaf 0: EAX = highest subleaf (0).
-    this.put(7, [0, this.reg(7, 0, 'ebx'), this.reg(7, 0, 'ecx'), this.reg(7, 0, 'edx')]);
-    // 0BH: filled dynamically in cpuidInto (needs the APIC ID).
-    this.put(0xb, [0, 0, 0, 0]);
-    // 0DH: XSAVE with the x87 and SSE components only: XCR0 may be 1 or 3;
-    // the area is the 512-byte legacy region + 64-byte header = 576 bytes
-    // for either (SDM vol 1 §13.4, Table 3-8 leaf 0DH).
-    if (this.xsave) this.put(0xd, [0x3, 576, 576, 0], [this.reg(0xd, 1, 'eax'), 0, 0, 0]);
-    else this.put(0xd, [0, 0, 0, 0]);
-
-    // 80000000H: max extended leaf; QEMU repeats the vendor string.
-    this.put(0x80000000, [this.xlevel, vendorRegs[0], vendorRegs[1], vendorRegs[2]]);
-    // 80000001H: EAX = the signature (QEMU); on AMD the leaf-1 EDX bits
-    // fpu..fxsr are mirrored into EDX (QEMU CPUID_EXT2_AMD_ALIASES; APM vol 3 E.4.2).
-    let extEdx = this.reg(0x80000001, 0, 'edx');
-    if (this.vendor === 'amd') extEdx |= this.reg(1, 0, 'edx') & AMD_ALIASES;
-    this.put(0x80000001, [sig, 0, this.reg(0x80000001, 0, 'ecx'), extEdx]);
-    // 80000002H-80000004H: brand string, NUL padded to 48 bytes.
-    const brand = (this.modelId + '\0'.repeat(48)).slice(0, 48);
-    for (let k = 0; k < 3; k++) {
-      const s = brand.slice(k * 16, k * 16 + 16);
-      this.put(0x80000002 + k, [toAscii4(s, 0), toAscii4(s, 4), toAscii4(s, 8), toAscii4(s, 12)]);
-    }
-    // 80000005H/80000006H: QEMU's legacy AMD L1/L2 cache descriptions (reported for both vendors).
-    this.put(0x80000005, [0x01ff01ff, 0x01ff01ff, 0x40020140, 0x40020140]);
-    this.put(0x80000006, [0, 0x42004200, 0x02008140, 0x00808140]);
-    this.put(0x80000007, [0, 0, 0, this.reg(0x80000007, 0, 'edx')]);
-    // 80000008H: EAX[7:0] physical, [15:8] linear address bits.
-    this.put(0x80000008, [this.physAddrBits | (this.linearAddrBits << 8), 0, 0, 0]);
-    this.put(0x80000009, [0, 0, 0, 0]);
-    // 8000000AH: SVM revision, number of ASIDs, feature bits (APM vol 2 §15.4).
-    if (this.svm) this.put(0x8000000a, [SVM_REVISION, SVM_NASID, 0, this.reg(0x8000000a, 0, 'edx')]);
-    else this.put(0x8000000a, [0, 0, 0, 0]);
-  }
-
-  private vmxBits(word: VmxWord, half: 'all' | 'low' | 'high' = 'all'): number {
-    let v = 0;
-    for (const f of VMX_FEATURES) {
-      if (f.word !== word || f.inverted || !this.enabled.has(f.name)) continue;
-      if (half === 'low' && f.bit >= 32) continue;
-      if (half === 'high' && f.bit < 32) continue;
-      v |= 1 << (f.bit & 31);
-    }
-    return v >>> 0;
-  }
-
-  private buildVmxMsrs(): void {
-    const on = (n: string) => this.enabled.has(n);
-    const m = this.vmxMsrs;
-    // A.1 IA32_VMX_BASIC: revision, region size, memory type, INS/OUTS info,
-    // TRUE controls; bit 48 (32-bit addresses) only without long mode.
-    let basicHi = VMCS_REGION_SIZE | (VMX_MEMTYPE_WB << 18);
-    if (!this.lm) basicHi |= 1 << 16;
-    if (on('vmx-ins-outs')) basicHi |= 1 << 22;
-    if (on('vmx-true-ctls')) basicHi |= 1 << 23;
-    m.set(IA32_VMX_BASIC, [NESTVIRT_VMCS_REVISION_ID, basicHi >>> 0]);
-
-    // A.3-A.5: allowed-0 = default1 bits, allowed-1 = default1 | features.
-    const pin1 = (VMX_PIN_DEFAULT1 | this.vmxBits('pin')) >>> 0;
-    const proc1 = (VMX_PROC_DEFAULT1 | this.vmxBits('primary')) >>> 0;
-    const exit1 = (VMX_EXIT_DEFAULT1 | this.vmxBits('exit') | (this.lm ? VMX_EXIT_HOST_ADDR_SPACE_SIZE : 0)) >>> 0;
-    const entry1 = (VMX_ENTRY_DEFAULT1 | this.vmxBits('entry')) >>> 0;
-    m.set(IA32_VMX_PINBASED_CTLS, [VMX_PIN_DEFAULT1, pin1]);
-    m.set(IA32_VMX_PROCBASED_CTLS, [VMX_PROC_DEFAULT1, proc1]);
-    m.set(IA32_VMX_EXIT_CTLS, [VMX_EXIT_DEFAULT1, exit1]);
-    m.set(IA32_VMX_ENTRY_CTLS, [VMX_ENTRY_DEFAULT1, entry1]);
-
-    // A.6 IA32_VMX_MISC.
-    const misc = VMX_PREEMPTION_TIMER_RATE | (VMX_CR3_TARGET_COUNT << 16) | this.vmxBits('misc');
-    m.set(IA32_VMX_MISC, [misc >>> 0, 0]);
-    // A.7/A.8 fixed CR bits; CR4_FIXED1 = what this model lets CR4 hold.
-    m.set(IA32_VMX_CR0_FIXED0, [VMX_CR0_FIXED0, 0]);
-    m.set(IA32_VMX_CR0_FIXED1, [0xffffffff, 0]);
-    m.set(IA32_VMX_CR4_FIXED0, [VMX_CR4_FIXED0, 0]);
-    m.set(IA32_VMX_CR4_FIXED1, [this.cr4ValidMask, 0]);
-    // A.9 VMCS_ENUM: bits 9:1 = highest index.
-    m.set(IA32_VMX_VMCS_ENUM, [VMX_VMCS_ENUM_MAX_INDEX << 1, 0]);
-
-    if (on('vmx-secondary-ctls')) m.set(IA32_VMX_PROCBASED_CTLS2, [0, this.vmxBits('secondary')]);
-    const ept = on('vmx-ept');
-    const vpid = on('vmx-vpid');
-    if (ept || vpid) {
-      // A.10: bit 8 (UC) and bit 14 (WB) EPT paging-structure memory types
-      // have no QEMU names; memory types are not modelled, so both are allowed.
-      const lo = this.vmxBits('ept-vpid', 'low') | (ept ? (1 << 8) | (1 << 14) : 0);
-      m.set(IA32_VMX_EPT_VPID_CAP, [lo >>> 0, this.vmxBits('ept-vpid', 'high')]);
-    }
-    if (on('vmx-true-ctls')) {
-      // A.3.1 etc.: the TRUE MSRs free the default1 bits whose "no-exit" features are on.
-      let procLo = VMX_PROC_DEFAULT1;
-      if (on('vmx-cr3-load-noexit')) procLo &= ~(1 << 15);
-      if (on('vmx-cr3-store-noexit')) procLo &= ~(1 << 16);
-      let exitLo = VMX_EXIT_DEFAULT1;
-      if (on('vmx-exit-nosave-debugctl')) exitLo &= ~(1 << 2);
-      let entryLo = VMX_ENTRY_DEFAULT1;
-      if (on('vmx-entry-noload-debugctl')) entryLo &= ~(1 << 2);
-      m.set(IA32_VMX_TRUE_PINBASED_CTLS, [VMX_PIN_DEFAULT1, pin1]);
-      m.set(IA32_VMX_TRUE_PROCBASED_CTLS, [procLo >>> 0, proc1]);
-      m.set(IA32_VMX_TRUE_EXIT_CTLS, [exitLo >>> 0, exit1]);
-      m.set(IA32_VMX_TRUE_ENTRY_CTLS, [entryLo >>> 0, entry1]);
-    }
-    if (on('vmx-vmfunc')) m.set(IA32_VMX_VMFUNC, [this.vmxBits('vmfunc'), 0]);
-  }
 }
 
 /** Leaves whose output depends on ECX (others ignore the subleaf). */
 const SUBLEAF_LEAVES = new Set([4, 7, 0xb, 0xd]);
-/** CPUID.01H:EDX bits AMD mirrors into 80000001H:EDX: fpu..apic, mtrr..pse36, mmx, fxsr (QEMU CPUID_EXT2_AMD_ALIASES). */
-const AMD_ALIASES = 0x0183f3ff;
 const scratch = new Uint32Array(4);
 
 /** The features a name list would enable on top of nothing; for docs and the language server. */

@@ -15,84 +15,30 @@
 // xAPIC MMIO: one 4 KiB region at 0xFEE00000 is registered for the whole
 // machine; each access goes to the APIC of ApicBus.current, which the run
 // loop sets to the vCPU it is executing.
-import { MmioHandler, MmioSize } from '../../mem/physmem';
+import { MmioSize } from '../../mem/physmem';
 import { InterruptInputs, MsrDevice } from '../../x86/platform';
-import { Clock } from '../clock';
-import { DeviceDiag, hex } from './diag';
+import {
+  ALL_ONES, APIC_DEFAULT_BASE, APIC_DFR, APIC_EOI, APIC_ESR, APIC_ICR_HI, APIC_ICR_LO, APIC_ID, APIC_IRR, APIC_ISR,
+  APIC_LDR, APIC_LVT_ERROR, APIC_LVT_LINT0, APIC_LVT_LINT1, APIC_LVT_PERF, APIC_LVT_THERMAL, APIC_LVT_TIMER, APIC_PPR,
+  APIC_APR, APIC_RRD, APIC_SELF_IPI, APIC_SVR, APIC_TIMER_CURRENT, APIC_TIMER_DIVIDE, APIC_TIMER_INITIAL, APIC_TMR,
+  APIC_TPR, APIC_VER, APIC_VERSION, BASE_BSP, BASE_EN, BASE_EXTD, DM_EXTINT, DM_FIXED, DM_INIT, DM_LOWEST, DM_NMI,
+  DM_SMI, DM_STARTUP, ESR_ILLEGAL_REGISTER, ESR_RECV_ILLEGAL_VECTOR, ESR_SEND_ILLEGAL_VECTOR, ICR_LO_WRITABLE,
+  LVT_ERROR_MASK, LVT_LINT_MASK, LVT_MASKED, LVT_THERMAL_PERF_MASK, LVT_TIMER_MASK, LVT_TIMER_TSC_DEADLINE,
+  MSR_APIC_BASE, MSR_TSC_DEADLINE, MSR_X2APIC_FIRST, MSR_X2APIC_LAST, SVR_ENABLE, SVR_WRITABLE, X2APIC_ICR_RESERVED,
+} from './apic-regs';
+import { ApicBus, ApicMessage } from './apic-bus';
+import { ApicTimer } from './lapic-timer';
+import { hex } from './diag';
 
-export const MSR_APIC_BASE = 0x1b;
-export const MSR_TSC_DEADLINE = 0x6e0;
-export const MSR_X2APIC_FIRST = 0x800;
-export const MSR_X2APIC_LAST = 0x8ff;
-export const APIC_DEFAULT_BASE = 0xfee00000;
-export const APIC_MMIO_SIZE = 0x1000;
-/** Version register as QEMU's APIC: version 0x14, max LVT entry 5 (no CMCI), no EOI-broadcast suppression. */
-export const APIC_VERSION = 0x50014;
-/** APIC timer input frequency (before the divide configuration). */
-export const APIC_TIMER_HZ = 1_000_000_000;
+export {
+  MSR_APIC_BASE, MSR_TSC_DEADLINE, MSR_X2APIC_FIRST, MSR_X2APIC_LAST, APIC_DEFAULT_BASE, APIC_MMIO_SIZE, APIC_VERSION,
+  APIC_TIMER_HZ, DM_FIXED, DM_LOWEST, DM_SMI, DM_NMI, DM_INIT, DM_STARTUP, DM_EXTINT, APIC_ID, APIC_VER, APIC_TPR,
+  APIC_APR, APIC_PPR, APIC_EOI, APIC_RRD, APIC_LDR, APIC_DFR, APIC_SVR, APIC_ISR, APIC_TMR, APIC_IRR, APIC_ESR,
+  APIC_ICR_LO, APIC_ICR_HI, APIC_LVT_TIMER, APIC_LVT_THERMAL, APIC_LVT_PERF, APIC_LVT_LINT0, APIC_LVT_LINT1,
+  APIC_LVT_ERROR, APIC_TIMER_INITIAL, APIC_TIMER_CURRENT, APIC_TIMER_DIVIDE, APIC_SELF_IPI,
+} from './apic-regs';
+export { ApicBus, ApicMessage } from './apic-bus';
 
-// IA32_APIC_BASE bits (SDM 11.4.4, Figure 11-5; 11.12.1 for EXTD).
-const BASE_BSP = 1 << 8;
-const BASE_EXTD = 1 << 10;
-const BASE_EN = 1 << 11;
-
-// Delivery modes (SDM 11.6.1, ICR bits 10:8; same encoding in LVTs and IOAPIC RTEs).
-export const DM_FIXED = 0;
-export const DM_LOWEST = 1;
-export const DM_SMI = 2;
-export const DM_NMI = 4;
-export const DM_INIT = 5;
-export const DM_STARTUP = 6;
-export const DM_EXTINT = 7;
-
-// Register offsets (SDM Table 11-1; x2APIC MSR = 0x800 + (offset >> 4), Table 11-6).
-export const APIC_ID = 0x20;
-export const APIC_VER = 0x30;
-export const APIC_TPR = 0x80;
-export const APIC_APR = 0x90;
-export const APIC_PPR = 0xa0;
-export const APIC_EOI = 0xb0;
-export const APIC_RRD = 0xc0;
-export const APIC_LDR = 0xd0;
-export const APIC_DFR = 0xe0;
-export const APIC_SVR = 0xf0;
-export const APIC_ISR = 0x100;
-export const APIC_TMR = 0x180;
-export const APIC_IRR = 0x200;
-export const APIC_ESR = 0x280;
-export const APIC_ICR_LO = 0x300;
-export const APIC_ICR_HI = 0x310;
-export const APIC_LVT_TIMER = 0x320;
-export const APIC_LVT_THERMAL = 0x330;
-export const APIC_LVT_PERF = 0x340;
-export const APIC_LVT_LINT0 = 0x350;
-export const APIC_LVT_LINT1 = 0x360;
-export const APIC_LVT_ERROR = 0x370;
-export const APIC_TIMER_INITIAL = 0x380;
-export const APIC_TIMER_CURRENT = 0x390;
-export const APIC_TIMER_DIVIDE = 0x3e0;
-export const APIC_SELF_IPI = 0x3f0;
-
-const LVT_MASKED = 1 << 16;
-// Timer modes, LVT bits 18:17: 0 one-shot, 1 periodic, 2 TSC-deadline (3 reserved, runs as one-shot).
-const LVT_TIMER_PERIODIC = 1, LVT_TIMER_TSC_DEADLINE = 2;
-// Writable bits per LVT (SDM Figure 11-8); delivery status and remote IRR are read-only.
-const LVT_TIMER_MASK = 0x700ff;
-const LVT_LINT_MASK = 0x1a7ff;
-const LVT_THERMAL_PERF_MASK = 0x107ff;
-const LVT_ERROR_MASK = 0x100ff;
-const SVR_WRITABLE = 0x3ff; // vector, APIC software enable (8), focus checking (9)
-const SVR_ENABLE = 0x100;
-// ESR bits (SDM 11.5.3, Figure 11-9).
-const ESR_SEND_ILLEGAL_VECTOR = 0x20;
-const ESR_RECV_ILLEGAL_VECTOR = 0x40;
-const ESR_ILLEGAL_REGISTER = 0x80;
-// ICR (SDM 11.6.1, Figure 11-12).
-const ICR_LO_WRITABLE = 0xccfff;
-/** x2APIC ICR low-half reserved bits: 13, 17:16, 31:20 (bit 12 delivery status does not exist). */
-const X2APIC_ICR_RESERVED = 0xfff32000;
-
-const ALL_ONES: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: 0xffffffff, 8: 0xffffffff };
 
 /** The 8259 pair as seen from LINT0: its INT output and the INTA cycle. */
 export interface ExtIntController {
@@ -100,22 +46,6 @@ export interface ExtIntController {
   intAck(): number;
 }
 
-/** An interrupt message on the APIC bus: an IPI, an IOAPIC redirection or an MSI. */
-export interface ApicMessage {
-  /** Destination field: 8 bits (xAPIC ICR, IOAPIC) or 32 bits (x2APIC ICR, `wide`). */
-  dest: number;
-  wide: boolean;
-  logical: boolean;
-  mode: number;
-  vector: number;
-  /** Trigger mode: true = level (sets TMR, EOI is broadcast). */
-  levelTriggered: boolean;
-  /** Level: false only for the INIT level de-assert IPI. */
-  assert: boolean;
-  /** 0 none, 1 self, 2 all including self, 3 all excluding self. */
-  shorthand: number;
-  source: LocalApic | null;
-}
 
 /** Highest set bit in a 256-bit register held as 8 words, or -1. */
 function highestBit(words: Uint32Array): number {
@@ -124,66 +54,6 @@ function highestBit(words: Uint32Array): number {
     if (w) return i * 32 + 31 - Math.clz32(w);
   }
   return -1;
-}
-
-/** The local APICs of the machine and the bus between them. */
-export class ApicBus implements MmioHandler {
-  readonly lapics: LocalApic[] = [];
-  /** The vCPU whose APIC answers xAPIC MMIO accesses (set by the run loop). */
-  current = 0;
-  /** EOI of a level-triggered vector: the IOAPIC clears remote IRR (SDM 11.8.5). */
-  onLevelEoi: ((vector: number) => void) | null = null;
-
-  constructor(readonly clock: Clock, readonly diag: DeviceDiag, readonly physAddrBits: number) {}
-
-  add(apic: LocalApic): void {
-    this.lapics.push(apic);
-  }
-
-  read(offset: number, size: MmioSize): number {
-    return this.lapics[this.current].mmioRead(offset, size);
-  }
-
-  write(offset: number, size: MmioSize, value: number): void {
-    this.lapics[this.current].mmioWrite(offset, size, value);
-  }
-
-  /**
-   * Delivers a message; returns how many APICs accepted it. Destination
-   * matching follows SDM 11.6.2 (physical, logical flat/cluster, x2APIC
-   * cluster) and 11.6.1 for the shorthands.
-   */
-  send(m: ApicMessage): number {
-    const targets: LocalApic[] = [];
-    for (const a of this.lapics) {
-      if (!a.hwEnabled) continue; // a globally disabled APIC is off the bus (SDM 11.4.3)
-      switch (m.shorthand) {
-        case 1: if (a === m.source) targets.push(a); break;
-        case 2: targets.push(a); break;
-        case 3: if (a !== m.source) targets.push(a); break;
-        default: if (a.matches(m.dest, m.logical, m.wide)) targets.push(a);
-      }
-    }
-    if (m.mode === DM_LOWEST && targets.length > 1) {
-      // Lowest priority (SDM 11.6.2.4): the target with the lowest processor
-      // priority; ties go to the lowest vCPU index, which keeps runs
-      // deterministic (hardware arbitrates with rotating arbitration IDs).
-      let best: LocalApic | null = null;
-      for (const a of targets) {
-        if (!a.swEnabled) continue;
-        if (!best || a.ppr() < best.ppr()) best = a;
-      }
-      if (!best) return 0;
-      return best.accept(m.mode, m.vector, m.levelTriggered, m.assert) ? 1 : 0;
-    }
-    let n = 0;
-    for (const a of targets) if (a.accept(m.mode, m.vector, m.levelTriggered, m.assert)) n++;
-    return n;
-  }
-
-  broadcastEoi(vector: number): void {
-    if (this.onLevelEoi) this.onLevelEoi(vector);
-  }
 }
 
 export class LocalApic implements InterruptInputs, MsrDevice {
@@ -230,15 +100,7 @@ export class LocalApic implements InterruptInputs, MsrDevice {
   private inErrorDelivery = false;
 
   // Timer (SDM 11.5.4).
-  private timerInitial = 0;
-  private timerDcr = 0;
-  private timerDivide = 2;
-  private timerRunning = false;
-  private timerStartTick = 0;
-  private timerStartCount = 0;
-  private timerDeadline = 0;
-  private timerId = 0;
-  private tscDeadline = 0;
+  private readonly timer: ApicTimer;
 
   /** The 8259 behind LINT0 and its INTR level. */
   private extInt: ExtIntController | null = null;
@@ -248,6 +110,7 @@ export class LocalApic implements InterruptInputs, MsrDevice {
 
   constructor(readonly index: number, readonly id: number, private readonly bus: ApicBus) {
     this.xapicId = id & 0xff;
+    this.timer = new ApicTimer(bus.clock, () => this.lvtTimer, () => this.deliverLvt(this.lvtTimer));
     this.waitingForSipi = !this.isBsp;
     this.powerOnReset();
   }
@@ -331,11 +194,7 @@ export class LocalApic implements InterruptInputs, MsrDevice {
     this.tmr.fill(0);
     this.irrHighest = -1;
     this.isrHighest = -1;
-    this.stopTimer();
-    this.timerInitial = 0;
-    this.timerDcr = 0;
-    this.timerDivide = 2;
-    this.tscDeadline = 0;
+    this.timer.reset();
   }
 
   /** x2APIC logical ID: cluster = ID[19:4] in bits 31:16, bit (ID[3:0]) in 15:0 (SDM 11.12.10.2). */
@@ -560,114 +419,12 @@ export class LocalApic implements InterruptInputs, MsrDevice {
     this.bus.send(msg);
   }
 
-  // ---- timer (SDM 11.5.4) ----
-
-  private timerMode(): number {
-    return (this.lvtTimer >> 17) & 3;
-  }
-
-  private stopTimer(): void {
-    if (this.timerId) this.bus.clock.cancel(this.timerId);
-    this.timerId = 0;
-    this.timerRunning = false;
-  }
-
-  /** Starts counting down from `count` now (count > 0). */
-  private startCount(count: number): void {
-    this.stopTimer();
-    if (count <= 0) return;
-    const now = this.bus.clock.ticks;
-    this.timerRunning = true;
-    this.timerStartTick = now;
-    this.timerStartCount = count;
-    this.timerDeadline = now + count * this.timerDivide;
-    this.timerId = this.bus.clock.schedule(this.timerDeadline, () => this.onTimerExpired());
-  }
-
-  private onTimerExpired(): void {
-    this.timerId = 0;
-    const now = this.bus.clock.ticks;
-    if (this.timerMode() === LVT_TIMER_PERIODIC && this.timerInitial > 0) {
-      // Periodic: reload from the initial count; the next deadline is an
-      // exact multiple of the period from the last, so nothing drifts.
-      const period = this.timerInitial * this.timerDivide;
-      let next = this.timerDeadline + period;
-      while (next <= now) next += period;
-      this.timerStartTick = next - period;
-      this.timerStartCount = this.timerInitial;
-      this.timerDeadline = next;
-      this.timerId = this.bus.clock.schedule(next, () => this.onTimerExpired());
-    } else {
-      this.timerRunning = false;
-    }
-    // A masked timer still counts; only the interrupt is suppressed (SDM 11.5.4).
-    this.deliverLvt(this.lvtTimer);
-  }
-
-  private currentCount(): number {
-    if (!this.timerRunning || this.timerMode() === LVT_TIMER_TSC_DEADLINE) return 0;
-    const elapsed = Math.floor((this.bus.clock.ticks - this.timerStartTick) / this.timerDivide);
-    if (elapsed < this.timerStartCount) return this.timerStartCount - elapsed;
-    if (this.timerMode() === LVT_TIMER_PERIODIC && this.timerInitial > 0) {
-      return this.timerInitial - ((elapsed - this.timerStartCount) % this.timerInitial);
-    }
-    return 0;
-  }
-
-  private writeDivide(v: number): void {
-    this.timerDcr = v & 0xb;
-    // Divide value: bits 3,1,0; 111b is divide by 1, else 2^(value+1) (SDM Figure 11-10).
-    const code = (v & 3) | ((v >> 1) & 4);
-    const divide = code === 7 ? 1 : 2 << code;
-    if (divide === this.timerDivide) return;
-    // The count continues at the new rate from its current value.
-    const running = this.timerRunning && this.timerMode() !== LVT_TIMER_TSC_DEADLINE;
-    const cur = running ? this.currentCount() : 0;
-    this.timerDivide = divide;
-    if (running) this.startCount(cur);
-  }
-
-  private writeInitialCount(v: number): void {
-    // Ignored in TSC-deadline mode (SDM 11.5.4.1).
-    if (this.timerMode() === LVT_TIMER_TSC_DEADLINE) return;
-    this.timerInitial = v >>> 0;
-    this.startCount(this.timerInitial);
-  }
+  // ---- timer (SDM 11.5.4; the count lives in ApicTimer) ----
 
   private writeLvtTimer(v: number): void {
-    const oldMode = this.timerMode();
+    const oldMode = this.timer.timerMode();
     this.lvtTimer = this.forceMask(v & LVT_TIMER_MASK);
-    const mode = this.timerMode();
-    // Switching into or out of TSC-deadline mode disarms the timer (SDM 11.5.4.1).
-    if ((oldMode === LVT_TIMER_TSC_DEADLINE) !== (mode === LVT_TIMER_TSC_DEADLINE)) {
-      this.stopTimer();
-      this.timerInitial = 0;
-      this.tscDeadline = 0;
-    }
-  }
-
-  private writeTscDeadline(value: number): void {
-    // Writes outside TSC-deadline mode are ignored (SDM 11.5.4.1).
-    if (this.timerMode() !== LVT_TIMER_TSC_DEADLINE) return;
-    this.stopTimer();
-    this.tscDeadline = value;
-    if (value === 0) return; // writing 0 disarms
-    const at = value - this.tscOffset;
-    if (at <= this.bus.clock.ticks) {
-      // A deadline already passed fires at once.
-      this.onDeadline();
-      return;
-    }
-    this.timerRunning = true;
-    this.timerDeadline = at;
-    this.timerId = this.bus.clock.schedule(at, () => this.onDeadline());
-  }
-
-  private onDeadline(): void {
-    this.timerId = 0;
-    this.timerRunning = false;
-    this.tscDeadline = 0; // the MSR reads 0 once the timer has fired
-    this.deliverLvt(this.lvtTimer);
+    this.timer.lvtWritten(oldMode);
   }
 
   // ---- registers ----
@@ -700,9 +457,9 @@ export class LocalApic implements InterruptInputs, MsrDevice {
       case APIC_LVT_LINT0: return this.lvtLint0;
       case APIC_LVT_LINT1: return this.lvtLint1;
       case APIC_LVT_ERROR: return this.lvtError;
-      case APIC_TIMER_INITIAL: return this.timerInitial;
-      case APIC_TIMER_CURRENT: return this.currentCount();
-      case APIC_TIMER_DIVIDE: return this.timerDcr;
+      case APIC_TIMER_INITIAL: return this.timer.timerInitial;
+      case APIC_TIMER_CURRENT: return this.timer.currentCount();
+      case APIC_TIMER_DIVIDE: return this.timer.timerDcr;
       default:
         if (off >= APIC_ISR && off < APIC_ISR + 0x80) return this.isr[(off - APIC_ISR) >> 4];
         if (off >= APIC_TMR && off < APIC_TMR + 0x80) return this.tmr[(off - APIC_TMR) >> 4];
@@ -757,8 +514,8 @@ export class LocalApic implements InterruptInputs, MsrDevice {
       case APIC_LVT_LINT0: this.lvtLint0 = this.forceMask(v & LVT_LINT_MASK); this.update(); return true;
       case APIC_LVT_LINT1: this.lvtLint1 = this.forceMask(v & LVT_LINT_MASK); return true;
       case APIC_LVT_ERROR: this.lvtError = this.forceMask(v & LVT_ERROR_MASK); return true;
-      case APIC_TIMER_INITIAL: this.writeInitialCount(v); return true;
-      case APIC_TIMER_DIVIDE: this.writeDivide(v); return true;
+      case APIC_TIMER_INITIAL: this.timer.writeInitialCount(v); return true;
+      case APIC_TIMER_DIVIDE: this.timer.writeDivide(v); return true;
       case APIC_SELF_IPI:
         if (!x2) return false;
         // SELF IPI: a fixed, edge-triggered IPI to this APIC (SDM 11.12.11).
@@ -839,7 +596,7 @@ export class LocalApic implements InterruptInputs, MsrDevice {
   rdmsr(index: number): [number, number] | null {
     if (index === MSR_APIC_BASE) return [this.apicBaseLo >>> 0, this.apicBaseHi];
     if (index === MSR_TSC_DEADLINE) {
-      const v = this.timerMode() === LVT_TIMER_TSC_DEADLINE ? this.tscDeadline : 0;
+      const v = this.timer.timerMode() === LVT_TIMER_TSC_DEADLINE ? this.timer.tscDeadline : 0;
       return [v % 0x1_0000_0000, Math.floor(v / 0x1_0000_0000)];
     }
     if (index < MSR_X2APIC_FIRST || index > MSR_X2APIC_LAST) return null;
@@ -856,7 +613,7 @@ export class LocalApic implements InterruptInputs, MsrDevice {
   wrmsr(index: number, lo: number, hi: number): boolean | 'gp' {
     if (index === MSR_APIC_BASE) return this.writeApicBase(lo >>> 0, hi >>> 0);
     if (index === MSR_TSC_DEADLINE) {
-      this.writeTscDeadline((hi >>> 0) * 0x1_0000_0000 + (lo >>> 0));
+      this.timer.writeTscDeadline((hi >>> 0) * 0x1_0000_0000 + (lo >>> 0), this.tscOffset);
       return true;
     }
     if (index < MSR_X2APIC_FIRST || index > MSR_X2APIC_LAST) return false;
@@ -935,6 +692,6 @@ export class LocalApic implements InterruptInputs, MsrDevice {
 
   /** Guest tick of the next timer interrupt, or -1. */
   get timerDeadlineTick(): number {
-    return this.timerRunning ? this.timerDeadline : -1;
+    return this.timer.timerDeadlineTick;
   }
 }

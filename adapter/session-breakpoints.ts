@@ -1,0 +1,139 @@
+// The DAP session's breakpoints: source, function and instruction
+// breakpoints as the client set them, resolved through the loaded symbols
+// onto RunControl breakpoints (emulator/debug). Breakpoints set before the
+// kernel is loaded stay pending and are resolved after launch.
+import * as path from 'path';
+import { BreakpointEvent } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { Level } from '../emulator/events';
+import { hex64 } from '../emulator/x86/canon';
+import { RunControl, BreakpointKind } from '../emulator/debug/index';
+import { SymbolSource } from './symbol-source';
+import { foldBig } from './registers';
+import { parseAddress } from './session-errors';
+
+export interface DapBreakpoint { dap: DebugProtocol.Breakpoint; kind: BreakpointKind; rcIds: number[] }
+
+/** What the breakpoint table needs from the session. */
+export interface BreakpointHost {
+  rc(): RunControl | null;
+  symbols(): SymbolSource[];
+  convertClientLineToDebugger(line: number): number;
+  convertDebuggerLineToClient(line: number): number;
+  sendEvent(event: DebugProtocol.Event): void;
+}
+
+export class SessionBreakpoints {
+  sourceBps = new Map<string, { args: DebugProtocol.SourceBreakpoint[]; bps: DapBreakpoint[] }>();
+  functionBps: { args: DebugProtocol.FunctionBreakpoint[]; bps: DapBreakpoint[] } = { args: [], bps: [] };
+  instructionBps: { args: DebugProtocol.InstructionBreakpoint[]; bps: DapBreakpoint[] } = { args: [], bps: [] };
+  private nextDapBpId = 1;
+
+  constructor(private readonly host: BreakpointHost) {}
+
+  private get rc(): RunControl | null { return this.host.rc(); }
+  private get symbols(): SymbolSource[] { return this.host.symbols(); }
+
+  private addBreakpoints(kind: BreakpointKind, level: Level, addresses: number[]): number[] {
+    return addresses.map((a) => this.rc!.breakpoints.add(level, a, kind).id);
+  }
+
+  dapBreakpointsFor(rcIds: number[]): DapBreakpoint[] {
+    const all = [...[...this.sourceBps.values()].flatMap((x) => x.bps), ...this.functionBps.bps, ...this.instructionBps.bps];
+    return all.filter((b) => b.rcIds.some((id) => rcIds.includes(id)));
+  }
+
+  resolveSource(file: string, args: DebugProtocol.SourceBreakpoint[]): DapBreakpoint[] {
+    return args.map((a) => {
+      const line = this.host.convertClientLineToDebugger(a.line);
+      const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false, line: a.line, source: { name: path.basename(file), path: file } };
+      const bp: DapBreakpoint = { dap, kind: 'line', rcIds: [] };
+      if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
+      let found: { line: number; addresses: number[] } | undefined;
+      let level: Level = 1;
+      for (const s of this.symbols) {
+        found = s.breakpointAddresses(file, line);
+        if (found) { level = s.level; break; }
+      }
+      if (!found) {
+        dap.message = this.symbols.some((s) => s.hasLines)
+          ? `no code at ${path.basename(file)}:${line} in the loaded symbols`
+          : 'no source line information in the loaded symbols: build the program with -g';
+        dap.reason = 'failed';
+        return bp;
+      }
+      bp.rcIds = this.addBreakpoints('line', level, found.addresses);
+      dap.verified = true;
+      dap.line = this.host.convertDebuggerLineToClient(found.line);
+      dap.instructionReference = hex64(found.addresses[0]);
+      return bp;
+    });
+  }
+
+  resolveFunctions(args: DebugProtocol.FunctionBreakpoint[]): DapBreakpoint[] {
+    return args.map((a) => {
+      const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false };
+      const bp: DapBreakpoint = { dap, kind: 'function', rcIds: [] };
+      if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
+      for (const s of this.symbols) {
+        const at = s.functionBreakpoint(a.name.trim());
+        if (at === undefined) continue;
+        bp.rcIds = this.addBreakpoints('function', s.level, [at]);
+        dap.verified = true;
+        dap.instructionReference = hex64(at);
+        const line = s.lineAt(at);
+        if (line) { dap.source = { name: path.basename(line.file), path: line.file }; dap.line = this.host.convertDebuggerLineToClient(line.line); }
+        return bp;
+      }
+      dap.message = `no function '${a.name}' in the loaded symbols`;
+      dap.reason = 'failed';
+      return bp;
+    });
+  }
+
+  resolveInstructions(args: DebugProtocol.InstructionBreakpoint[]): DapBreakpoint[] {
+    return args.map((a) => {
+      const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false };
+      const bp: DapBreakpoint = { dap, kind: 'instruction', rcIds: [] };
+      if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
+      let addr: bigint;
+      try {
+        addr = parseAddress(a.instructionReference, 'instructionReference') + BigInt(a.offset ?? 0);
+      } catch (e) {
+        dap.message = (e as Error).message;
+        dap.reason = 'failed';
+        return bp;
+      }
+      const lin = foldBig(addr);
+      bp.rcIds = this.addBreakpoints('instruction', 1, [lin]);
+      dap.verified = true;
+      dap.instructionReference = hex64(lin);
+      return bp;
+    });
+  }
+
+  clearRc(bps: DapBreakpoint[]): void {
+    for (const b of bps) for (const id of b.rcIds) this.rc?.breakpoints.remove(id);
+  }
+
+  /** After launch: resolve breakpoints a client set before the kernel was loaded. */
+  resolveAllBreakpoints(): void {
+    const update = (old: DapBreakpoint[], fresh: DapBreakpoint[]): void => {
+      fresh.forEach((b, i) => {
+        if (old[i]) b.dap.id = old[i].dap.id;
+        this.host.sendEvent(new BreakpointEvent('changed', b.dap as DebugProtocol.Breakpoint & { verified: boolean }));
+      });
+    };
+    for (const [file, entry] of this.sourceBps) {
+      const fresh = this.resolveSource(file, entry.args);
+      update(entry.bps, fresh);
+      entry.bps = fresh;
+    }
+    const f = this.resolveFunctions(this.functionBps.args);
+    update(this.functionBps.bps, f);
+    this.functionBps.bps = f;
+    const ins = this.resolveInstructions(this.instructionBps.args);
+    update(this.instructionBps.bps, ins);
+    this.instructionBps.bps = ins;
+  }
+}
