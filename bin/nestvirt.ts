@@ -90,6 +90,11 @@ export function runCommand(kernel: string, o: RunOptions): number {
 }
 
 export function main(argv: string[]): void {
+  // A reader that goes away (`nestvirt run k.elf | head`) ends the run quietly, like other CLIs.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const program = new Command();
   program
     .name('nestvirt')

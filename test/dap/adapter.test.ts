@@ -269,12 +269,14 @@ describe('DAP adapter (DebugClient)', function () {
     assert.strictEqual(ev.body.reason, 'instruction breakpoint');
     assert.strictEqual((await topFrame()).instructionPointerReference, '0x100f80');
     await dc.customRequest('setInstructionBreakpoints', { breakpoints: [] });
+    // Both waits before continuing: the adapter sends exited and terminated back to back.
     const exited = dc.waitForEvent('exited') as Promise<DebugProtocol.ExitedEvent>;
+    const terminated = dc.waitForEvent('terminated');
     const console: string[] = [];
     dc.on('output', (e: DebugProtocol.OutputEvent) => { if (e.body.category === 'console') console.push(e.body.output); });
     await dc.continueRequest({ threadId: 1 });
     assert.strictEqual((await exited).body.exitCode, 5);
-    await dc.waitForEvent('terminated');
+    await terminated;
     assert.match(console.join(''), /stopped after 20000 instructions \(maxInstructions\)/);
   });
 

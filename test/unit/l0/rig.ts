@@ -1,0 +1,84 @@
+// A vCPU with L0's nested VMX installed, system tables (so faults land in
+// per-vector stubs), CR4.VMXE set and IA32_FEATURE_CONTROL locked with VMX
+// outside SMX enabled: the state an L1 hypervisor has just before VMXON.
+import { runCode, DATA } from '../../support/snippet';
+import { makeSysRig, SysRig } from '../../support/sysrig';
+import { SnippetMode } from '../../support/snippet';
+import { parseCpuPolicy } from '../../../emulator/x86/cpu-model';
+import { CR4_VMXE } from '../../../emulator/x86/regs';
+import { getFlags, setFlags } from '../../../emulator/x86/flags';
+import { installNestedVmx, VmxVcpuState } from '../../../emulator/l0';
+import { VMCS } from '../../../emulator/vmx/fields';
+
+export const VMXON_REGION = 0x400000;
+export const VMCS_A = 0x401000;
+export const VMCS_B = 0x402000;
+const PD32 = 0x5000;
+/** Where pointer operands are placed ([rax] = DATA). */
+export const PTR = DATA;
+
+export const CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
+export const RESULT = CF | PF | AF | ZF | SF | OF;
+
+export const I = {
+  vmxon: [0xf3, 0x0f, 0xc7, 0x30], // vmxon [rax]
+  vmclear: [0x66, 0x0f, 0xc7, 0x30], // vmclear [rax]
+  vmptrld: [0x0f, 0xc7, 0x30], // vmptrld [rax]
+  vmptrst: [0x0f, 0xc7, 0x38], // vmptrst [rax]
+  vmxoff: [0x0f, 0x01, 0xc4],
+  vmcall: [0x0f, 0x01, 0xc1],
+  vmlaunch: [0x0f, 0x01, 0xc2],
+  vmresume: [0x0f, 0x01, 0xc3],
+  vmfunc: [0x0f, 0x01, 0xd4],
+  vmreadRaxRcx: [0x0f, 0x78, 0xc8], // vmread rax <- field(rcx)
+  vmreadMemRcx: [0x0f, 0x78, 0x0b], // vmread [rbx] <- field(rcx)
+  vmwriteRcxRax: [0x0f, 0x79, 0xc8], // vmwrite field(rcx) <- rax
+  vmwriteRcxMem: [0x0f, 0x79, 0x0b], // vmwrite field(rcx) <- [rbx]
+};
+
+export interface VmxRig extends SysRig { s: VmxVcpuState; rev: number }
+
+export function makeVmxRig(mode: SnippetMode = 'long64', policy = 'max', paging32 = true): VmxRig {
+  const r = makeSysRig(mode, parseCpuPolicy(policy)) as VmxRig;
+  r.cpu.cr4 |= CR4_VMXE;
+  r.cpu.featureControl = 0x5; // lock | VMX outside SMX
+  if (mode === 'prot32' && paging32) {
+    // IA32_VMX_CR0_FIXED0 includes PG: identity-map 4 GiB with 4 MiB pages (CR4.PSE; SDM vol 3A, 4.3).
+    for (let k = 0; k < 1024; k++) r.mem.write(PD32 + k * 4, 4, ((k << 22) | 0x87) >>> 0);
+    r.cpu.cr3 = PD32;
+    r.cpu.cr4 |= 0x10;
+    r.cpu.cr0 = (r.cpu.cr0 | 0x80000000) >>> 0;
+    r.cpu.mmu.flushAll();
+  }
+  r.s = installNestedVmx(r.cpu);
+  r.rev = r.s.caps.revisionId;
+  for (const a of [VMXON_REGION, VMCS_A, VMCS_B]) r.mem.write(a, 4, r.rev);
+  return r;
+}
+
+/** Runs one instruction with RAX = PTR holding the 64-bit pointer `ptr` (if given); returns the outcome. */
+export function exec(r: VmxRig, code: number[], ptr?: number | [number, number]): string {
+  if (ptr !== undefined) {
+    const [lo, hi] = typeof ptr === 'number' ? [ptr >>> 0, Math.floor(ptr / 0x1_0000_0000)] : ptr;
+    r.mem.write(PTR, 4, lo >>> 0);
+    r.mem.write(PTR + 4, 4, hi >>> 0);
+  }
+  r.cpu.setReg(0, 8, PTR, 0);
+  setFlags(r.cpu, getFlags(r.cpu) | RESULT); // every result flag set: VMsucceed must clear them all
+  const before = r.events.length;
+  runCode(r, code);
+  const ex = r.events.slice(before).find((e) => e.kind === 'exception') as { vector: number; errorCode?: number } | undefined;
+  if (ex) return ex.vector === 6 ? '#UD' : ex.vector === 13 ? `#GP(${ex.errorCode ?? 0})` : `#${ex.vector}`;
+  const f = getFlags(r.cpu) & RESULT;
+  if (f === 0) return 'VMsucceed';
+  if (f === CF) return 'VMfailInvalid';
+  if (f === ZF) return `VMfailValid(${r.s.vmcs12.lo(VMCS.VM_INSTRUCTION_ERROR)})`;
+  return `flags 0x${f.toString(16)}`;
+}
+
+/** VMXON with a good region, then VMPTRLD of VMCS_A (after clearing it). */
+export function enterWithVmcs(r: VmxRig, vmcs = VMCS_A): void {
+  if (exec(r, I.vmxon, VMXON_REGION) !== 'VMsucceed') throw new Error('VMXON failed');
+  if (exec(r, I.vmclear, vmcs) !== 'VMsucceed') throw new Error('VMCLEAR failed');
+  if (exec(r, I.vmptrld, vmcs) !== 'VMsucceed') throw new Error('VMPTRLD failed');
+}
