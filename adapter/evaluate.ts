@@ -1,7 +1,15 @@
-// Debug-console and watch expressions: registers (`$rax`, `rax`), symbols
-// (their address), numbers, + - * and parentheses, and memory reads in C or
-// assembler spelling: `*(uint64_t*)0x1000`, `*(uint8_t*)($rsp+8)`,
-// `[0x1000]` (8 bytes), `dword [$rsp]`. Arithmetic is 64-bit unsigned.
+// Debug-console, watch and breakpoint-condition expressions: registers
+// (`$rax`, `rax`), symbols (their address), numbers (decimal, 0x hex, 0b
+// binary), + - * and parentheses, memory reads in C or assembler spelling
+// (`*(uint64_t*)0x1000`, `*(uint8_t*)($rsp+8)`, `[0x1000]` (8 bytes),
+// `dword [$rsp]`), comparisons `== != < <= > >=` (1 or 0, unsigned),
+// logical `&& || !` (short-circuit). Arithmetic is 64-bit unsigned.
+// Precedence, loosest first: ||, &&, comparisons, + -, *, unary (- ! * &).
+//
+// An expression is parsed once (`parseExpression`, which reports syntax
+// errors with their position without needing a CPU) and evaluated any
+// number of times (`evalExpression`), so a breakpoint condition is checked
+// when it is set and costs no parsing when it is hit.
 import type { Cpu } from '../emulator/x86/cpu';
 import { CpuMode } from '../emulator/x86/state';
 import { readHalves } from '../emulator/debug/guest-memory';
@@ -30,6 +38,9 @@ const C_TYPES: Record<string, number> = {
 };
 const ASM_SIZES: Record<string, number> = { byte: 1, word: 2, dword: 4, qword: 8 };
 
+/** Two-character operators first, so `<=` is not read as `<` `=`. */
+const OPS = ['==', '!=', '<=', '>=', '&&', '||', '+', '-', '*', '(', ')', '[', ']', '&', '<', '>', '!'];
+
 interface Token { kind: 'num' | 'id' | 'op'; text: string; pos: number; value?: bigint }
 
 function tokenize(src: string): Token[] {
@@ -38,23 +49,34 @@ function tokenize(src: string): Token[] {
   while (i < src.length) {
     const c = src[i];
     if (/\s/.test(c)) { i++; continue; }
-    const num = /^(0x[0-9a-f]+|0b[01]+|[0-9]+)/i.exec(src.slice(i));
+    const num = /^(0x[0-9a-f]+|0b[01]+|[0-9]+)(?![A-Za-z0-9_])/i.exec(src.slice(i));
     if (num) {
       out.push({ kind: 'num', text: num[0], pos: i, value: BigInt(num[0].replace(/^0X/, '0x').replace(/^0B/, '0b')) });
       i += num[0].length;
       continue;
     }
+    if (/[0-9]/.test(c)) throw new EvalError(`bad number at position ${i + 1}`, i);
     const id = /^\$?[A-Za-z_.][A-Za-z0-9_.$]*/.exec(src.slice(i));
     if (id) { out.push({ kind: 'id', text: id[0], pos: i }); i += id[0].length; continue; }
-    if ('+-*()[]&'.includes(c)) { out.push({ kind: 'op', text: c, pos: i }); i++; continue; }
+    const op = OPS.find((o) => src.startsWith(o, i));
+    if (op) { out.push({ kind: 'op', text: op, pos: i }); i += op.length; continue; }
     throw new EvalError(`unexpected '${c}' at position ${i + 1}`, i);
   }
   return out;
 }
 
-export interface EvalResult { value: bigint; size: number; symbolic?: string }
+/** A parsed expression. `pos` is the 0-based offset in the source, for error messages. */
+export type Expr =
+  | { k: 'num'; value: bigint }
+  | { k: 'name'; name: string; dollar: boolean; pos: number }
+  | { k: 'read'; size: number; addr: Expr; pos: number }
+  | { k: 'neg' | 'not'; e: Expr }
+  | { k: 'bin'; op: string; a: Expr; b: Expr };
 
-export function evaluate(src: string, env: EvalEnv): EvalResult {
+const BINARY: string[][] = [['||'], ['&&'], ['==', '!=', '<', '<=', '>', '>='], ['+', '-'], ['*']];
+
+/** Parses an expression; throws EvalError naming the position (1-based) of the first error. */
+export function parseExpression(src: string): Expr {
   const toks = tokenize(src);
   let k = 0;
   const peek = (): Token | undefined => toks[k];
@@ -63,13 +85,6 @@ export function evaluate(src: string, env: EvalEnv): EvalResult {
     const t = toks[k];
     if (!t || t.text !== text) throw new EvalError(`expected '${text}' at position ${at() + 1}`, at());
     k++;
-  };
-  const defaultSize = env.cpu.mode === CpuMode.Long64 ? 8 : 4;
-
-  const read = (addr: bigint, size: number, pos: number): bigint => {
-    const v = readHalves(env.cpu, foldBig(addr), size);
-    if (!v) throw new EvalError(`cannot read ${size} byte${size > 1 ? 's' : ''} at 0x${addr.toString(16)}: not mapped or not RAM`, pos);
-    return bigOfHalves(v[0], v[1]);
   };
 
   /** A C cast `( type * )` at the cursor: returns the pointee size, or 0 if not a cast. */
@@ -80,69 +95,119 @@ export function evaluate(src: string, env: EvalEnv): EvalResult {
     while (toks[j] && toks[j].kind === 'id') words.push(toks[j++].text);
     if (!words.length || toks[j]?.text !== '*' || toks[j + 1]?.text !== ')') return 0;
     const size = C_TYPES[words.join(' ')];
-    if (!size) throw new EvalError(`unknown type '${words.join(' ')}' (use uint8_t, uint16_t, uint32_t or uint64_t)`, toks[k + 1].pos);
+    if (!size) throw new EvalError(`unknown type '${words.join(' ')}' at position ${toks[k + 1].pos + 1} (use uint8_t, uint16_t, uint32_t or uint64_t)`, toks[k + 1].pos);
     k = j + 2;
     return size;
   };
 
-  const primary = (): bigint => {
+  const primary = (): Expr => {
     const t = peek();
-    if (!t) throw new EvalError('expression expected at the end', src.length);
-    if (t.kind === 'num') { k++; return t.value!; }
-    if (t.text === '(') { k++; const v = sum(); expect(')'); return v; }
-    if (t.text === '[') { k++; const a = sum(); expect(']'); return read(a, defaultSize, t.pos); }
+    if (!t) throw new EvalError(`expression expected at position ${src.length + 1} (the end)`, src.length);
+    if (t.kind === 'num') { k++; return { k: 'num', value: t.value! & MASK64 }; }
+    if (t.text === '(') { k++; const v = binary(0); expect(')'); return v; }
+    if (t.text === '[') { k++; const a = binary(0); expect(']'); return { k: 'read', size: 0, addr: a, pos: t.pos }; }
     if (t.kind === 'id') {
       k++;
       const size = ASM_SIZES[t.text.toLowerCase()];
       if (size && peek()?.text === '[') {
         k++;
-        const a = sum();
+        const a = binary(0);
         expect(']');
-        return read(a, size, t.pos);
+        return { k: 'read', size, addr: a, pos: t.pos };
       }
-      const name = t.text.startsWith('$') ? t.text.slice(1) : t.text;
-      const reg = readRegister(env.cpu, name);
-      if (reg !== undefined && (t.text.startsWith('$') || env.symbol(name) === undefined)) return reg;
-      const sym = env.symbol(name);
-      if (sym !== undefined) return BigInt(sym) | (sym >= 2 ** 47 ? 0xffff_0000_0000_0000n : 0n);
-      throw new EvalError(t.text.startsWith('$') ? `unknown register '${name}'` : `unknown register or symbol '${name}'`, t.pos);
+      const dollar = t.text.startsWith('$');
+      return { k: 'name', name: dollar ? t.text.slice(1) : t.text, dollar, pos: t.pos };
     }
     throw new EvalError(`unexpected '${t.text}' at position ${t.pos + 1}`, t.pos);
   };
 
-  const unary = (): bigint => {
+  const unary = (): Expr => {
     const t = peek();
-    if (t?.text === '-') { k++; return (-unary()) & MASK64; }
+    if (t?.text === '-') { k++; return { k: 'neg', e: unary() }; }
+    if (t?.text === '!') { k++; return { k: 'not', e: unary() }; }
     if (t?.text === '&') { k++; return unary(); }
     if (t?.text === '*') {
       k++;
-      const size = castSize() || defaultSize;
+      const size = castSize();
       const pos = at();
-      return read(unary(), size, pos);
+      return { k: 'read', size, addr: unary(), pos };
     }
     return primary();
   };
 
-  const product = (): bigint => {
-    let v = unary();
-    while (peek()?.text === '*') { k++; v = (v * unary()) & MASK64; }
-    return v;
-  };
-
-  function sum(): bigint {
-    let v = product();
+  function binary(level: number): Expr {
+    if (level === BINARY.length) return unary();
+    let a = binary(level + 1);
     for (;;) {
       const t = peek();
-      if (t?.text === '+') { k++; v = (v + product()) & MASK64; }
-      else if (t?.text === '-') { k++; v = (v - product()) & MASK64; }
-      else return v;
+      if (!t || t.kind !== 'op' || !BINARY[level].includes(t.text)) return a;
+      k++;
+      a = { k: 'bin', op: t.text, a, b: binary(level + 1) };
     }
   }
 
   if (!toks.length) throw new EvalError('empty expression', 0);
-  const value = sum();
+  const e = binary(0);
   if (k < toks.length) throw new EvalError(`unexpected '${toks[k].text}' at position ${toks[k].pos + 1}`, toks[k].pos);
-  return { value, size: 8 };
+  return e;
+}
+
+/** Checks that every name in `e` is a register or a symbol of `env` (without reading memory). */
+export function checkNames(e: Expr, env: EvalEnv): void {
+  switch (e.k) {
+    case 'name': resolveName(e, env); return;
+    case 'read': checkNames(e.addr, env); return;
+    case 'neg': case 'not': checkNames(e.e, env); return;
+    case 'bin': checkNames(e.a, env); checkNames(e.b, env); return;
+  }
+}
+
+function resolveName(e: Extract<Expr, { k: 'name' }>, env: EvalEnv): bigint {
+  const reg = readRegister(env.cpu, e.name);
+  if (reg !== undefined && (e.dollar || env.symbol(e.name) === undefined)) return reg;
+  const sym = env.symbol(e.name);
+  if (sym !== undefined) return BigInt(sym) | (sym >= 2 ** 47 ? 0xffff_0000_0000_0000n : 0n);
+  throw new EvalError(`${e.dollar ? `unknown register '${e.name}'` : `unknown register or symbol '${e.name}'`} at position ${e.pos + 1}`, e.pos);
+}
+
+export function evalExpression(e: Expr, env: EvalEnv): bigint {
+  switch (e.k) {
+    case 'num': return e.value;
+    case 'name': return resolveName(e, env);
+    case 'neg': return (-evalExpression(e.e, env)) & MASK64;
+    case 'not': return evalExpression(e.e, env) === 0n ? 1n : 0n;
+    case 'read': {
+      const addr = evalExpression(e.addr, env);
+      const size = e.size || (env.cpu.mode === CpuMode.Long64 ? 8 : 4);
+      const v = readHalves(env.cpu, foldBig(addr), size);
+      if (!v) throw new EvalError(`cannot read ${size} byte${size > 1 ? 's' : ''} at 0x${addr.toString(16)}: not mapped or not RAM`, e.pos);
+      return bigOfHalves(v[0], v[1]);
+    }
+    case 'bin': {
+      const a = evalExpression(e.a, env);
+      if (e.op === '&&') return a !== 0n && evalExpression(e.b, env) !== 0n ? 1n : 0n;
+      if (e.op === '||') return a !== 0n || evalExpression(e.b, env) !== 0n ? 1n : 0n;
+      const b = evalExpression(e.b, env);
+      switch (e.op) {
+        case '+': return (a + b) & MASK64;
+        case '-': return (a - b) & MASK64;
+        case '*': return (a * b) & MASK64;
+        case '==': return a === b ? 1n : 0n;
+        case '!=': return a !== b ? 1n : 0n;
+        case '<': return a < b ? 1n : 0n;
+        case '<=': return a <= b ? 1n : 0n;
+        case '>': return a > b ? 1n : 0n;
+        case '>=': return a >= b ? 1n : 0n;
+      }
+      throw new Error(`operator ${e.op}`);
+    }
+  }
+}
+
+export interface EvalResult { value: bigint; size: number; symbolic?: string }
+
+export function evaluate(src: string, env: EvalEnv): EvalResult {
+  return { value: evalExpression(parseExpression(src), env), size: 8 };
 }
 
 export function formatValue(v: bigint): string {

@@ -9,6 +9,7 @@ import { MachineOptions, parseMemorySize } from '../emulator/machine/options';
 import { LoadError } from '../emulator/machine/load-error';
 import { parseCpuPolicy, CpuPolicyError } from '../emulator/x86/cpu-model';
 import { splitInitrdOption } from '../emulator/machine/multiboot';
+import { SourceMap, parseSourceMap } from './source-paths';
 
 export interface NestvirtLaunchArguments {
   /** The L1 kernel: a multiboot ELF. */
@@ -29,6 +30,12 @@ export interface NestvirtLaunchArguments {
   symbols?: unknown;
   /** Directory relative paths are resolved against (default: the adapter's working directory). */
   cwd?: unknown;
+  /**
+   * Compile-time source path prefix -> local prefix (like cpptools'
+   * sourceFileMap), for kernels built on another machine or in another
+   * directory. Relative local prefixes are against `cwd`.
+   */
+  sourceMap?: unknown;
 }
 
 export class LaunchError extends Error {
@@ -45,6 +52,9 @@ export interface LaunchPlan {
   stopOnEntry: boolean;
   maxInstructions: number;
   symbols: { path: string; level: Level; bytes: Uint8Array }[];
+  sourceMap: SourceMap;
+  /** Where a missing DWARF source path is looked for by its trailing components (source-paths.ts). */
+  sourceRoots: string[];
 }
 
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? `'${v}'` : `${typeof v} ${JSON.stringify(v)}`);
@@ -167,8 +177,18 @@ export function planLaunch(a: NestvirtLaunchArguments): LaunchPlan {
     }
   }
 
+  let sourceMap: SourceMap = [];
+  if (a.sourceMap !== undefined) {
+    const m = parseSourceMap(a.sourceMap);
+    if (typeof m === 'string') throw new LaunchError('sourceMap', m);
+    sourceMap = m.map(([from, to]) => [from, resolve(to)]);
+  }
+  const sourceRoots = [...new Set([cwd, path.dirname(path.dirname(programPath))])];
+
   return {
     programPath,
+    sourceMap,
+    sourceRoots,
     machine: { kernelPath: programPath, kernel, append, modules, memoryBytes, smp, cpu },
     stopOnEntry,
     maxInstructions,

@@ -1,18 +1,25 @@
 // The DAP session's breakpoints: source, function and instruction
 // breakpoints as the client set them, resolved through the loaded symbols
 // onto RunControl breakpoints (emulator/debug). Breakpoints set before the
-// kernel is loaded stay pending and are resolved after launch.
+// kernel is loaded stay pending and are resolved after launch. Client source
+// paths are mapped to the DWARF's paths (source-paths.ts). Conditions, hit
+// counts and log points (breakpoint-conditions.ts) are decided here, through
+// RunControl's breakpoint filter, so a breakpoint that does not stop costs
+// no stop/resume round trip and does not disturb a step in progress.
 import * as path from 'path';
 import { BreakpointEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Level } from '../emulator/events';
+import type { Cpu } from '../emulator/x86/cpu';
 import { hex64 } from '../emulator/x86/canon';
 import { RunControl, BreakpointKind } from '../emulator/debug/index';
 import { SymbolSource } from './symbol-source';
 import { foldBig } from './registers';
 import { parseAddress } from './session-errors';
+import type { EvalEnv } from './evaluate';
+import { BreakpointCondition, ConditionError, parseBreakpointCondition, decideHit } from './breakpoint-conditions';
 
-export interface DapBreakpoint { dap: DebugProtocol.Breakpoint; kind: BreakpointKind; rcIds: number[] }
+export interface DapBreakpoint { dap: DebugProtocol.Breakpoint; kind: BreakpointKind; rcIds: number[]; cond?: BreakpointCondition }
 
 /** What the breakpoint table needs from the session. */
 export interface BreakpointHost {
@@ -21,6 +28,13 @@ export interface BreakpointHost {
   convertClientLineToDebugger(line: number): number;
   convertDebuggerLineToClient(line: number): number;
   sendEvent(event: DebugProtocol.Event): void;
+  /** Registers and symbols of `level` as `cpu` sees them; without a cpu, vCPU 0's (for checking names). */
+  evalEnv(level: Level, cpu?: Cpu): EvalEnv | undefined;
+  /** A log point's message, or a note about a condition that could not be evaluated. */
+  output(text: string, category: 'console' | 'stdout'): void;
+  /** The DWARF path of a client source path, and back. */
+  toDwarfPath(file: string): string;
+  toLocalPath(file: string): string;
 }
 
 export class SessionBreakpoints {
@@ -43,16 +57,60 @@ export class SessionBreakpoints {
     return all.filter((b) => b.rcIds.some((id) => rcIds.includes(id)));
   }
 
+  /**
+   * Parses a breakpoint's condition parts into `bp`; false (and `bp` failed
+   * with the message) when one is wrong. Names are checked once the kernel
+   * is loaded.
+   */
+  private parseCondition(bp: DapBreakpoint, a: { condition?: string; hitCondition?: string; logMessage?: string }, level: Level = 1): boolean {
+    try {
+      bp.cond = parseBreakpointCondition(a, this.rc ? this.host.evalEnv(level) : undefined);
+      return true;
+    } catch (e) {
+      if (!(e instanceof ConditionError)) throw e;
+      bp.dap.verified = false;
+      bp.dap.message = e.message;
+      bp.dap.reason = 'failed';
+      return false;
+    }
+  }
+
+  /**
+   * RunControl's breakpoint filter: of the breakpoints `cpu` reached, the
+   * ones that stop it. Counts hits, prints log points.
+   */
+  filter(cpu: Cpu, level: Level, rcIds: readonly number[]): readonly number[] {
+    const hit = this.dapBreakpointsFor([...rcIds]);
+    const stop = new Set<number>();
+    for (const b of hit) {
+      const mine = b.rcIds.filter((id) => rcIds.includes(id));
+      if (!b.cond) { mine.forEach((id) => stop.add(id)); continue; }
+      const env = this.host.evalEnv(level, cpu);
+      if (!env) { mine.forEach((id) => stop.add(id)); continue; }
+      const d = decideHit(b.cond, env);
+      if (d.kind === 'log') this.host.output(d.text + '\n', 'console');
+      else if (d.kind === 'stop') {
+        if (d.error) this.host.output(`nestvirt: breakpoint ${b.dap.id}: ${d.error}; stopped here\n`, 'console');
+        mine.forEach((id) => stop.add(id));
+      }
+    }
+    // Ids no client breakpoint claims (none today) stop as before.
+    for (const id of rcIds) if (!hit.some((b) => b.rcIds.includes(id))) stop.add(id);
+    return rcIds.filter((id) => stop.has(id));
+  }
+
   resolveSource(file: string, args: DebugProtocol.SourceBreakpoint[]): DapBreakpoint[] {
     return args.map((a) => {
       const line = this.host.convertClientLineToDebugger(a.line);
       const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false, line: a.line, source: { name: path.basename(file), path: file } };
       const bp: DapBreakpoint = { dap, kind: 'line', rcIds: [] };
+      if (!this.parseCondition(bp, a)) return bp;
       if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
+      const dwarfFile = this.host.toDwarfPath(file);
       let found: { line: number; addresses: number[] } | undefined;
       let level: Level = 1;
       for (const s of this.symbols) {
-        found = s.breakpointAddresses(file, line);
+        found = s.breakpointAddresses(dwarfFile, line);
         if (found) { level = s.level; break; }
       }
       if (!found) {
@@ -74,6 +132,7 @@ export class SessionBreakpoints {
     return args.map((a) => {
       const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false };
       const bp: DapBreakpoint = { dap, kind: 'function', rcIds: [] };
+      if (!this.parseCondition(bp, a)) return bp;
       if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
       for (const s of this.symbols) {
         const at = s.functionBreakpoint(a.name.trim());
@@ -82,7 +141,7 @@ export class SessionBreakpoints {
         dap.verified = true;
         dap.instructionReference = hex64(at);
         const line = s.lineAt(at);
-        if (line) { dap.source = { name: path.basename(line.file), path: line.file }; dap.line = this.host.convertDebuggerLineToClient(line.line); }
+        if (line) { const local = this.host.toLocalPath(line.file); dap.source = { name: path.basename(local), path: local }; dap.line = this.host.convertDebuggerLineToClient(line.line); }
         return bp;
       }
       dap.message = `no function '${a.name}' in the loaded symbols`;
@@ -95,6 +154,7 @@ export class SessionBreakpoints {
     return args.map((a) => {
       const dap: DebugProtocol.Breakpoint = { id: this.nextDapBpId++, verified: false };
       const bp: DapBreakpoint = { dap, kind: 'instruction', rcIds: [] };
+      if (!this.parseCondition(bp, a)) return bp;
       if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
       let addr: bigint;
       try {

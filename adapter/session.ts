@@ -22,7 +22,8 @@ import { excName } from '../emulator/debug/trace-format';
 import { planLaunch, machineError, LaunchError, LaunchPlan, NestvirtLaunchArguments } from './launch-config';
 import { loadSymbols, SymbolSource, symbolize } from './symbol-source';
 import { VarNode, foldBig, MODE_NAMES } from './registers';
-import { evaluate, EvalError, formatValue } from './evaluate';
+import { evaluate, EvalError, EvalEnv, formatValue } from './evaluate';
+import { SourcePaths } from './source-paths';
 import { disassembleAround } from './disassembly';
 import { ERR, RequestError, parseAddress } from './session-errors';
 import { SessionBreakpoints } from './session-breakpoints';
@@ -53,7 +54,12 @@ export class NestvirtSession extends DebugSession {
     convertClientLineToDebugger: (line) => this.convertClientLineToDebugger(line),
     convertDebuggerLineToClient: (line) => this.convertDebuggerLineToClient(line),
     sendEvent: (event) => this.sendEvent(event),
+    evalEnv: (level, cpu) => this.evalEnv(level, cpu),
+    output: (text, category) => { this.flushSerial(); this.sendEvent(new OutputEvent(text, category)); },
+    toDwarfPath: (file) => this.sourcePaths.toDwarf(file, this.symbols.flatMap((s) => s.sources())),
+    toLocalPath: (file) => this.sourcePaths.toLocal(file),
   });
+  private sourcePaths = new SourcePaths([], []);
   private exceptionFilters = new Set<string>();
 
   constructor() {
@@ -69,9 +75,9 @@ export class NestvirtSession extends DebugSession {
       supportsConfigurationDoneRequest: true,
       supportsFunctionBreakpoints: true,
       supportsInstructionBreakpoints: true,
-      supportsConditionalBreakpoints: false,
-      supportsHitConditionalBreakpoints: false,
-      supportsLogPoints: false,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
       supportsEvaluateForHovers: true,
       supportsSteppingGranularity: true,
       supportsReadMemoryRequest: true,
@@ -138,6 +144,7 @@ export class NestvirtSession extends DebugSession {
       }
     }
     this.plan = plan;
+    this.sourcePaths = new SourcePaths(plan.sourceMap, plan.sourceRoots);
     this.machine = machine;
     this.symbols = symbols;
     for (const w of warnings) this.console(`nestvirt: ${w}\n`);
@@ -147,6 +154,7 @@ export class NestvirtSession extends DebugSession {
       maxInstructions: plan.maxInstructions,
     });
     this.rc.stopOnException = () => this.exceptionFilters.has(EXCEPTION_FILTER);
+    this.rc.breakpointFilter = (cpu, level, ids) => this.bps.filter(cpu, level, ids);
     machine.events.on((e) => this.onMachineEvent(e));
     this.bps.resolveAllBreakpoints();
   }
@@ -427,7 +435,26 @@ export class NestvirtSession extends DebugSession {
     return frame;
   }
 
-  private sourceOf(file: string): Source {
+  /** Registers of `cpu` (vCPU 0 when not given) and the symbols of `level`. */
+  private evalEnv(level: Level, cpu?: Cpu): EvalEnv | undefined {
+    const c = cpu ?? this.machine?.cpus[0];
+    if (!c) return undefined;
+    const mine = this.symbols.filter((x) => x.level === level);
+    return {
+      cpu: c,
+      symbol: (name) => {
+        for (const s of mine) {
+          const a = s.addressOf(name);
+          if (a !== undefined) return a;
+        }
+        return undefined;
+      },
+    };
+  }
+
+  /** A DWARF source path as the client sees it: mapped to where the file is here (source-paths.ts). */
+  private sourceOf(dwarfFile: string): Source {
+    const file = this.sourcePaths.toLocal(dwarfFile);
     const src = new Source(path.basename(file), this.convertDebuggerPathToClient(file));
     if (!fs.existsSync(file)) (src as DebugProtocol.Source).presentationHint = 'deemphasize';
     return src;
@@ -469,16 +496,7 @@ export class NestvirtSession extends DebugSession {
       const f = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
       const cpu = machine.cpus[f?.vcpu ?? 0];
       const level = rc.levelOf(cpu);
-      const r = evaluate(args.expression, {
-        cpu,
-        symbol: (name) => {
-          for (const s of this.symbols.filter((x) => x.level === level)) {
-            const a = s.addressOf(name);
-            if (a !== undefined) return a;
-          }
-          return undefined;
-        },
-      });
+      const r = evaluate(args.expression, this.evalEnv(level, cpu)!);
       const addr = foldBig(r.value);
       const s = this.symbolsAt(level, addr);
       const sym = s ? symbolize(s, addr) : undefined;

@@ -67,6 +67,12 @@ export class RunControl {
   frames: FrameOracle | undefined;
   /** Decides whether an exception delivered in the guest stops the run (DAP exception filter). */
   stopOnException: ((e: ExceptionEvent) => boolean) | null = null;
+  /**
+   * Which of the breakpoints execution reached at an address stop the run
+   * (the host's conditions, hit counts and log points); null: all of them.
+   * Asked once per arrival: an empty answer runs on past the address.
+   */
+  breakpointFilter: ((cpu: Cpu, level: Level, ids: readonly number[]) => readonly number[]) | null = null;
   maxInstructions: number;
   readonly slice: number;
 
@@ -79,6 +85,9 @@ export class RunControl {
   /** Per vCPU: a breakpoint at this (icount, address) was already reported (resume steps past it). */
   private skipIcount: number[];
   private skipLin: number[];
+  /** Per vCPU: the breakpoint filter already let this (icount, address) pass. */
+  private passedIcount: number[];
+  private passedLin: number[];
   /** Straight-line distances: (linear address, mode) -> instructions to run. */
   private distance = new Map<number, number>();
   private distanceGen = -1;
@@ -93,6 +102,8 @@ export class RunControl {
     this.maxInstructions = opts.maxInstructions ?? Infinity;
     this.skipIcount = machine.cpus.map(() => -1);
     this.skipLin = machine.cpus.map(() => -1);
+    this.passedIcount = machine.cpus.map(() => -1);
+    this.passedLin = machine.cpus.map(() => -1);
     machine.events.on((e) => this.onEvent(e));
     const mem = machine.mem;
     const prev = mem.onCodeWrite;
@@ -403,7 +414,7 @@ export class RunControl {
       }
       const lin = cpu.ripLinear();
       if (!(cpu.icount === this.skipIcount[cpu.id] && lin === this.skipLin[cpu.id])) {
-        const ids = this.breakpoints.at(level, lin);
+        const ids = this.breakpointsHit(cpu, level, lin);
         if (ids.length) return { kind: 'stop', stop: { reason: 'breakpoint', vcpu: cpu.id, level, address: lin, ids: [...ids] } };
         if (this.targets && this.targetSet.has(lin)) {
           const sp = spOf(cpu);
@@ -455,14 +466,27 @@ export class RunControl {
       for (const c of m.cpus) {
         const lin = c.ripLinear();
         const level = this.levelOf(c);
-        const ids = this.breakpoints.at(level, lin);
-        if (ids.length && !(c.icount === this.skipIcount[c.id] && lin === this.skipLin[c.id])) {
+        if (c.icount === this.skipIcount[c.id] && lin === this.skipLin[c.id]) continue;
+        const ids = this.breakpointsHit(c, level, lin);
+        if (ids.length) {
           return { kind: 'stop', stop: { reason: 'breakpoint', vcpu: c.id, level, address: lin, ids: [...ids] } };
         }
       }
       left -= Math.max(1, m.instructions - before);
     }
     return BUDGET;
+  }
+
+  /** The breakpoints at `lin` that stop `cpu` arriving there now (after the host's filter). */
+  private breakpointsHit(cpu: Cpu, level: Level, lin: number): readonly number[] {
+    const ids = this.breakpoints.at(level, lin);
+    if (!ids.length || !this.breakpointFilter) return ids;
+    // Asked once per arrival: a stretch cut short before it ran (halted, a
+    // fault) comes back to the same place without executing.
+    if (cpu.icount === this.passedIcount[cpu.id] && lin === this.passedLin[cpu.id]) return [];
+    const stop = this.breakpointFilter(cpu, level, ids);
+    if (!stop.length) { this.passedIcount[cpu.id] = cpu.icount; this.passedLin[cpu.id] = lin; }
+    return stop;
   }
 
   /**

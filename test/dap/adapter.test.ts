@@ -61,7 +61,7 @@ describe('DAP adapter (DebugClient)', function () {
     assert.strictEqual(c.supportsSteppingGranularity, true);
     assert.strictEqual(c.supportsInstructionBreakpoints, true);
     assert.strictEqual(c.supportsStepBack, false);
-    assert.strictEqual(c.supportsConditionalBreakpoints, false);
+    assert.strictEqual(c.supportsConditionalBreakpoints, true);
     assert.deepStrictEqual(c.exceptionBreakpointFilters!.map((f) => f.filter), ['guest-exception']);
   });
 
