@@ -17,6 +17,14 @@ if (haveGcc) {
   dir = path.join(root, 'examples', 'prebuilt');
   console.log('npm start: gcc not found, using the prebuilt example kernels');
 }
+// The demo: a kernel boots, then an L1 hypervisor meets a VM-entry failure
+// that nestvirt's trace explains (check id, field, SDM section).
+const nested = path.join(dir, 'vmx-bad-entry.elf');
+if (fs.existsSync(nested)) {
+  console.log(`$ nestvirt run ${path.relative(root, nested)} --trace -\n`);
+  const n = spawnSync(process.execPath, [path.join(root, 'bin', 'nestvirt'), 'run', nested, '--trace', '-'], { stdio: 'inherit' });
+  console.log(`(exit status ${n.status})\n`);
+}
 const kernel = path.join(dir, 'hello.elf');
 if (!fs.existsSync(kernel)) { console.error(`npm start: ${kernel} is missing`); process.exit(1); }
 console.log(`$ nestvirt run ${path.relative(root, kernel)}\n`);

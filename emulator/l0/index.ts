@@ -1,5 +1,11 @@
 // The built-in L0 hypervisor (DESIGN.md: emulator/l0/). First slice: VMX
-// operation for L1 (VMXON .. VMWRITE, VMLAUNCH/VMRESUME failure paths).
+// operation for L1 (VMXON .. VMWRITE, VMLAUNCH/VMRESUME failure paths,
+// including the VM-entry failure exit that loads VMCS12 host state).
 export * from './vmx-state';
 export * from './vmx-instructions';
 export * from './vmx-invalidate';
+export * from './vmx-host-state';
+export * from './vmx-entry-failure';
+export * from './vmx-entry-msrs';
+export * from './transitions';
+export * from './vmx-msrs';

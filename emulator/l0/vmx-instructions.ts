@@ -10,8 +10,10 @@
 // VMfail(n) is VMfailValid(n) when there is a current VMCS, else VMfailInvalid.
 //
 // INVEPT/INVVPID: vmx-invalidate.ts. VMLAUNCH/VMRESUME emulate every
-// failure that does not need L2; an entry that would succeed is #UD with the diagnostic
-// "not implemented: nested VM entry (L2 execution)" - never a made-up result.
+// failure that does not need L2, including the VM-entry failure exit
+// (vmx-entry-failure.ts); an entry that would succeed is #UD with the
+// diagnostic "not implemented: nested VM entry (L2 execution)" - never a
+// made-up result.
 import type { Cpu } from '../x86/cpu';
 import type { Insn } from '../x86/decode/insn';
 import { setArith, getFlags } from '../x86/flags';
@@ -27,6 +29,9 @@ import {
 } from '../vmx/entry-checks';
 import { VmxVcpuState } from './vmx-state';
 import { makeInvept, makeInvvpid, VmxInsnOps } from './vmx-invalidate';
+import { vmEntryFailureExit } from './vmx-entry-failure';
+import { loadEntryMsrsBefore } from './vmx-entry-msrs';
+import { exposeVmxCapabilityMsrs } from './vmx-msrs';
 
 type H = (cpu: Cpu, i: Insn) => void;
 
@@ -276,13 +281,15 @@ function reportEntryFailure(cpu: Cpu, what: string, f: EntryCheckFailure): void 
 
 const ROOT_STAGES: readonly EntryStage[] = ['pre', 'ctrl', 'host'];
 const GUEST_STAGE: readonly EntryStage[] = ['guest'];
+const MSR_LOAD_STAGE: readonly EntryStage[] = ['msr-load'];
 
 /**
  * VMLAUNCH / VMRESUME (SDM §31.3, §27.1-27.2): the checks run on the cached
  * VMCS12 against the capabilities L0 reports to L1. Failures that stay in
- * L1 (VMfailInvalid, VMfailValid 4/5/7/8) are emulated exactly; passing
- * them would need L2 execution (or, for a guest-state failure, the
- * VM-entry-failure exit that loads VMCS12 host state): #UD + diagnostic.
+ * L1 (VMfailInvalid, VMfailValid 4/5/7/8) are emulated exactly, and so
+ * is a guest-state or MSR-load failure (the VM-entry failure exit that
+ * loads VMCS12's host state, §27.8); passing every check would need L2
+ * execution: #UD + diagnostic.
  */
 function vmentry(instruction: 'vmlaunch' | 'vmresume'): H {
   const what = instruction.toUpperCase();
@@ -323,10 +330,20 @@ function vmentry(instruction: 'vmlaunch' | 'vmresume'): H {
           throw notImplemented(cpu, `${what} outcome ${o.kind}`);
       }
     }
+    // Guest state, then the VM-entry MSR-load list (SDM §27.3, §27.4): a
+    // failure is the VM-entry failure exit to L1 (§27.8).
     const g = runEntryChecks(ctx, { stages: GUEST_STAGE });
     if (!g.ok) {
       reportEntryFailure(cpu, what, g);
-      throw notImplemented(cpu, 'VM-entry failure exit to L1 (reason 33/34)');
+      vmEntryFailureExit(cpu, s, g);
+      return;
+    }
+    const m = runEntryChecks(ctx, { stages: MSR_LOAD_STAGE });
+    if (!m.ok) {
+      const f = loadEntryMsrsBefore(cpu, s, m);
+      reportEntryFailure(cpu, what, f);
+      vmEntryFailureExit(cpu, s, f);
+      return;
     }
     throw notImplemented(cpu, 'nested VM entry (L2 execution)');
   };
@@ -343,7 +360,7 @@ export const VMX_INSTRUCTIONS: VmxInstructionTable = {
 
 /**
  * Gives a vCPU L0's nested VMX: its capabilities are the IA32_VMX_* MSRs of
- * the VM's CPU model (what L1 reads), its VMCS12 regions live in the vCPU's
+ * the VM's CPU model (what L1 reads with RDMSR: vmx-msrs.ts), its VMCS12 regions live in the vCPU's
  * physical memory (L1 guest-physical = machine memory while L0 runs L1
  * without EPT01).
  */
@@ -352,5 +369,6 @@ export function installNestedVmx(cpu: Cpu, source: VmxCapabilitySource = cpu.mod
   const s = new VmxVcpuState(resolveVmxCaps(source), cpu.plat.mem);
   states.set(cpu, s);
   attachVmxInstructions(cpu, VMX_INSTRUCTIONS);
+  exposeVmxCapabilityMsrs(cpu, source);
   return s;
 }

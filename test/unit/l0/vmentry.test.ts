@@ -1,7 +1,7 @@
 // VMLAUNCH/VMRESUME from L1, the paths that stay in L1 (SDM vol 3C §31.3,
 // §27.1-27.2): VMfailInvalid, launch-state VMfailValid(4)/(5), control and
 // host-state checks VMfailValid(7)/(8) with a diagnostic naming the check;
-// anything past them is "not implemented" (#UD + diagnostic).
+// past them a guest-state failure exits to L1 (entry-failure.test.ts).
 import { strict as assert } from 'assert';
 import { makeVmxRig, exec, enterWithVmcs, I, VMXON_REGION, VMCS_A, VmxRig } from './rig';
 import { enterUser } from '../../support/sysrig';
@@ -78,14 +78,17 @@ describe('l0 VMLAUNCH / VMRESUME (SDM 31.3, 27.1-27.2)', () => {
     assert.equal(exec(r, I.vmlaunch), 'VMfailValid(8)');
     assert.match(diags(r, 'vm-entry-check')[0].message, /^VMLAUNCH: HOST-[A-Z0-9-]+ \(SDM 27\.2\.[234]/);
   });
-  it('past the control and host checks: #UD with "not implemented" (guest-state failure exit or L2 execution)', () => {
+  it('past the control and host checks, a guest-state failure is the VM-entry failure exit (entry-failure.test.ts)', () => {
     const r = makeVmxRig();
     enterWithVmcs(r);
     validControls(r);
     validHost(r);
-    assert.equal(exec(r, I.vmlaunch), '#UD');
-    const ni = diags(r, 'not-implemented').map((d) => d.message);
-    assert.ok(ni.some((m) => /not implemented: (VM-entry failure exit|nested VM entry)/.test(m)), ni.join('\n'));
+    r.s.vmcs12.set(VMCS.HOST_RIP, 0x170000);
+    r.mem.write(0x170000, 1, 0xf4); // L1 continues at HOST_RIP: a hlt
+    exec(r, I.vmlaunch);
+    assert.equal(r.s.vmcs12.lo(VMCS.VM_EXIT_REASON), 0x80000021);
+    assert.match(diags(r, 'vm-entry-check')[0].message, /^VMLAUNCH: GUEST-[A-Z0-9-]+ \(SDM 27\.3/);
+    assert.equal(diags(r, 'not-implemented').length, 0);
     assert.equal(r.s.vmcs12.launched, false, 'launch state unchanged');
   });
 });

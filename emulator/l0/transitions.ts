@@ -1,0 +1,19 @@
+// L0's transitions on the machine's event stream (DESIGN.md "Execution
+// model"): one sequence number per event stream, so every vCPU's
+// transitions are totally ordered.
+import type { Cpu } from '../x86/cpu';
+import type { EventStream, TransitionEvent } from '../events';
+
+const seqs = new WeakMap<EventStream, number>();
+
+export type TransitionFields = Omit<TransitionEvent, 'kind' | 'seq' | 'icount' | 'vcpu'>;
+
+/** Emits a transition of `cpu` now, numbered in stream order. */
+export function emitTransition(cpu: Cpu, t: TransitionFields): TransitionEvent {
+  const events = cpu.plat.events;
+  const seq = seqs.get(events) ?? 0;
+  seqs.set(events, seq + 1);
+  const e: TransitionEvent = { kind: 'transition', seq, icount: cpu.icount, vcpu: cpu.id, ...t };
+  events.emit(e);
+  return e;
+}
