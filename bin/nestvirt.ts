@@ -8,6 +8,7 @@ import { parseMemorySize } from '../emulator/machine/options';
 import { LoadError } from '../emulator/machine/load-error';
 import { CpuPolicyError } from '../emulator/x86/cpu-model';
 import { openTrace } from './trace-output';
+import { StdoutWriter } from './stdout-writer';
 
 /** QEMU spells long options with one dash (-smp, -cpu, -append, -initrd). */
 function normalizeArgs(argv: string[]): string[] {
@@ -62,7 +63,8 @@ export function runCommand(kernel: string, o: RunOptions): number {
     max = Number(o.maxInstructions);
     if (!Number.isFinite(max) || max < 1) throw new UsageError(`bad --max-instructions '${o.maxInstructions}': expected a positive number`);
   }
-  const out = (t: string): void => { process.stdout.write(t); };
+  const stdout = new StdoutWriter();
+  const out = (t: string): void => stdout.write(t);
   const machine = new Machine({
     kernelPath: kernel,
     kernel: image,
@@ -73,13 +75,14 @@ export function runCommand(kernel: string, o: RunOptions): number {
     cpu: o.cpu,
     serialOut: out,
   });
-  const trace = openTrace(machine, o.trace, o.traceJson);
+  const trace = openTrace(machine, o.trace, o.traceJson, stdout);
   machine.events.on((e) => {
     if (e.kind === 'diagnostic') process.stderr.write(`nestvirt: ${e.message}\n`);
   });
   const t0 = Date.now();
   const end = machine.run(max);
   trace.close();
+  stdout.flush();
   const { code, message } = describeEnd(end, o.qemuExitStatus);
   if (message) process.stderr.write(`nestvirt: ${message}\n`);
   if (process.env.NESTVIRT_STATS) {

@@ -7,15 +7,20 @@ import { formatTraceLine, toTraceEvent } from '../emulator/debug/trace-format';
 
 export interface TraceSink { close(): void }
 
-export function openTrace(machine: Machine, trace?: string, traceJson?: string): TraceSink {
+export function openTrace(machine: Machine, trace?: string, traceJson?: string, stdout?: { write(t: string): void }): TraceSink {
   const closers: (() => void)[] = [];
   if (trace) {
-    const fd = trace === '-' ? 1 : fs.openSync(trace, 'w');
+    // `-`: the same ordered writer as the guest's serial output.
+    const fd = trace === '-' ? -1 : fs.openSync(trace, 'w');
+    const write = (line: string): void => {
+      if (fd < 0 && stdout) stdout.write(line);
+      else fs.writeSync(fd < 0 ? 1 : fd, line);
+    };
     const off = machine.events.on((e: MachineEvent) => {
       const line = formatTraceLine(e);
-      if (line) fs.writeSync(fd, line + '\n');
+      if (line) write(line + '\n');
     });
-    closers.push(() => { off(); if (fd !== 1) fs.closeSync(fd); });
+    closers.push(() => { off(); if (fd >= 0) fs.closeSync(fd); });
   }
   if (traceJson) {
     const events: object[] = [];

@@ -13,7 +13,7 @@ export function emitTransition(cpu: Cpu, t: TransitionFields): TransitionEvent {
   const events = cpu.plat.events;
   const seq = seqs.get(events) ?? 0;
   seqs.set(events, seq + 1);
-  const e: TransitionEvent = { kind: 'transition', seq, icount: cpu.icount, vcpu: cpu.id, ...t };
+  const e: TransitionEvent = { kind: 'transition', seq, icount: cpu.icount + cpu.jk, vcpu: cpu.id, ...t };
   events.emit(e);
   return e;
 }

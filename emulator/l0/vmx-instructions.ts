@@ -1,8 +1,8 @@
 // L0's emulation of the VMX instructions L1 executes (SDM vol 3C ch. 31
 // "VMX Instruction Reference": each handler follows that instruction's
-// Operation pseudo-code, branch by branch, in order). L1 always runs in VMX
-// root operation here: nothing runs in VMX non-root until L2 execution exists,
-// so the "in VMX non-root operation -> VM exit" branches cannot be taken.
+// Operation pseudo-code, branch by branch, in order). L1 runs in VMX root
+// operation; in L2 (VMX non-root, vmx-nonroot.ts) VMCALL exits to L1 and the
+// other VMX instructions' exits are not emulated yet (#UD + "not implemented").
 //
 // Results (SDM §31.2 "Conventions"): VMsucceed clears CF PF AF ZF SF OF;
 // VMfailInvalid sets CF; VMfailValid(n) sets ZF and stores n in the
@@ -13,7 +13,9 @@
 // failure that does not need L2, including the VM-entry failure exit
 // (vmx-entry-failure.ts); an entry that would succeed is #UD with the
 // diagnostic "not implemented: nested VM entry (L2 execution)" - never a
-// made-up result.
+// made-up result. Superseded: a passing entry now runs L2 (vmx-nonroot.ts)
+// when VMCS12 uses only what that slice implements, else #UD + "not
+// implemented: <what>".
 import type { Cpu } from '../x86/cpu';
 import type { Insn } from '../x86/decode/insn';
 import { setArith, getFlags } from '../x86/flags';
@@ -32,6 +34,7 @@ import { makeInvept, makeInvvpid, VmxInsnOps } from './vmx-invalidate';
 import { vmEntryFailureExit } from './vmx-entry-failure';
 import { loadEntryMsrsBefore } from './vmx-entry-msrs';
 import { exposeVmxCapabilityMsrs } from './vmx-msrs';
+import { enterL2, vmcallFromL2, setNonRootStateLookup } from './vmx-nonroot';
 
 type H = (cpu: Cpu, i: Insn) => void;
 
@@ -114,6 +117,10 @@ function udModes(cpu: Cpu, what: string): void {
  * (VMX non-root -> VM exit: not reachable yet); CPL > 0 -> #GP(0).
  */
 function gate(cpu: Cpu, s: VmxVcpuState, what: string): void {
+  // In L2 (VMX non-root) the VMX instructions exit to L1 (SDM §26.1.2); the
+  // exit (reasons 19-27, 50, 53 with VMX-instruction information) is not
+  // emulated yet, except VMCALL (vmcall below).
+  if (s.level === 2) throw notImplemented(cpu, `${what} in L2 (VM exit to L1 for VMX instructions)`);
   if (!s.inVmxOperation || (cpu.cr4 & CR4_VMXE) === 0) throw ud(`${what} outside VMX operation`);
   udModes(cpu, what);
   if (cpu.cpl > 0) throw gp0(`${what} at CPL ${cpu.cpl}`);
@@ -262,6 +269,8 @@ const vmwrite: H = (cpu, i) => {
  */
 const vmcall: H = (cpu) => {
   const s = stateOf(cpu);
+  // VMX non-root: VMCALL exits to L1 (SDM §26.1.2, reason 18).
+  if (s.level === 2) { vmcallFromL2(cpu, s); return; }
   gate(cpu, s, 'VMCALL');
   vmFail(cpu, s, VMXERR.VMCALL_IN_ROOT);
 };
@@ -345,7 +354,10 @@ function vmentry(instruction: 'vmlaunch' | 'vmresume'): H {
       vmEntryFailureExit(cpu, s, f);
       return;
     }
-    throw notImplemented(cpu, 'nested VM entry (L2 execution)');
+    // Every check passed: load guest state and run L2 (vmx-nonroot.ts),
+    // unless VMCS12 asks for something this slice does not do yet.
+    const why = enterL2(cpu, s, instruction === 'vmlaunch');
+    if (why) throw notImplemented(cpu, why);
   };
 }
 
@@ -368,6 +380,7 @@ export function installNestedVmx(cpu: Cpu, source: VmxCapabilitySource = cpu.mod
   if (typeof source.vmxMsr !== 'function') throw new Error('nested VMX needs a CPU model with IA32_VMX_* MSRs (parseCpuPolicy)');
   const s = new VmxVcpuState(resolveVmxCaps(source), cpu.plat.mem);
   states.set(cpu, s);
+  setNonRootStateLookup(vmxStateOf);
   attachVmxInstructions(cpu, VMX_INSTRUCTIONS);
   exposeVmxCapabilityMsrs(cpu, source);
   return s;

@@ -28,6 +28,10 @@ export class VmxVcpuState {
   /** The cached current VMCS12 (meaningful only while currentVmcsPointer !== NO_VMCS). */
   readonly vmcs12: Vmcs;
   private readonly region = new Uint8Array(VMCS12_SIZE);
+  /** The nesting level the vCPU runs: 1 (L1, VMX root) or 2 (L2 under VMCS12, vmx-nonroot.ts). */
+  level: 1 | 2 = 1;
+  /** What L0 keeps of L1 while L2 runs (VMCS12's host area holds the rest). */
+  l1: { nmiBlocked: boolean; rip: number; instruction: 'VMLAUNCH' | 'VMRESUME' } | null = null;
 
   constructor(readonly caps: VmxCaps, readonly mem: L1PhysMemory) {
     this.vmcs12 = new Vmcs(VmcsProfile.fromCaps(caps));

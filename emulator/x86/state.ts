@@ -97,4 +97,18 @@ export class CpuState {
   readonly drHi = new Int32Array(8);
   /** RFLAGS.TF was 1 when the current instruction began: a single-step #DB follows it (SDM vol 3B, 17.3.1.4). */
   tfArmed = false;
+
+  /**
+   * Nested VMX (emulator/l0/vmx-nonroot.ts): while this vCPU runs L2 in VMX
+   * non-root operation, L0 sets this hook; CPUID, HLT, IN/OUT/INS/OUTS and
+   * RDMSR/WRMSR ask it first (after their own privilege checks, which have
+   * priority over VM exits, SDM vol 3C 26.1.1). It returns true if the
+   * instruction caused a VM exit (the handler then does nothing more);
+   * `qual` is the exit qualification the instruction supplies (I/O). Null
+   * outside L2, so the core needs no L0 import (DESIGN.md layers).
+   */
+  nonRootExit: ((cpu: CpuState, insn: NonRootInsn, qual: number) => boolean) | null = null;
 }
+
+/** Instructions whose exits the core reports through CpuState.nonRootExit. */
+export type NonRootInsn = 'cpuid' | 'hlt' | 'io' | 'rdmsr' | 'wrmsr';

@@ -39,10 +39,20 @@ export function checkIoPermission(cpu: Cpu, port: number, size: number): void {
 
 const DX = 2 << 1; // regs[] index of DX
 
+/**
+ * Nested VMX: the I/O-instruction exit qualification (SDM vol 3C 28.2.1
+ * table 28-5): size - 1, direction (1 = IN), string, REP, immediate operand, port.
+ */
+function ioQual(size: number, input: boolean, str: boolean, rep: boolean, imm: boolean, port: number): number {
+  return ((size - 1) | (input ? 8 : 0) | (str ? 0x10 : 0) | (rep ? 0x20 : 0) | (imm ? 0x40 : 0) | (port << 16)) >>> 0;
+}
+
 const inHandler: H = (cpu, i) => {
   const port = i.k1 === OpKind.Imm ? i.imm & 0xff : cpu.regs[DX] & 0xffff;
   const size = i.s0 as 1 | 2 | 4;
   checkIoPermission(cpu, port, size);
+  // Nested VMX: I/O in VMX non-root may exit (SDM vol 3C 26.1.3; qualification 28.2.1 table 28-5).
+  if (cpu.nonRootExit?.(cpu, 'io', ioQual(size, true, false, false, i.k1 === OpKind.Imm, port))) return;
   cpu.setReg(0, size, cpu.plat.io.read(port, size));
 };
 
@@ -50,6 +60,8 @@ const outHandler: H = (cpu, i) => {
   const port = i.k0 === OpKind.Imm ? i.imm & 0xff : cpu.regs[DX] & 0xffff;
   const size = i.s1 as 1 | 2 | 4;
   checkIoPermission(cpu, port, size);
+  // Nested VMX: I/O in VMX non-root may exit (SDM vol 3C 26.1.3).
+  if (cpu.nonRootExit?.(cpu, 'io', ioQual(size, false, false, false, i.k0 === OpKind.Imm, port))) return;
   cpu.plat.io.write(port, size, cpu.getReg(0, size));
   // A device may have raised an interrupt or asked the machine to stop.
   cpu.exitBlock = true;
@@ -77,6 +89,8 @@ const ins: H = (cpu, i) => {
   const size = i.s0 as 1 | 2 | 4;
   const port = cpu.regs[DX] & 0xffff;
   checkIoPermission(cpu, port, size);
+  // Nested VMX: I/O in VMX non-root may exit (SDM vol 3C 26.1.3).
+  if (cpu.nonRootExit?.(cpu, 'io', ioQual(size, true, true, (i.pfx & (PFX_REP | PFX_REPNE)) !== 0, false, port))) return;
   stringIo(cpu, i, size, port, true);
 };
 
@@ -85,6 +99,8 @@ const outs: H = (cpu, i) => {
   const size = i.s1 as 1 | 2 | 4;
   const port = cpu.regs[DX] & 0xffff;
   checkIoPermission(cpu, port, size);
+  // Nested VMX: I/O in VMX non-root may exit (SDM vol 3C 26.1.3).
+  if (cpu.nonRootExit?.(cpu, 'io', ioQual(size, false, true, (i.pfx & (PFX_REP | PFX_REPNE)) !== 0, false, port))) return;
   stringIo(cpu, i, size, port, false);
   cpu.exitBlock = true;
 };

@@ -25,6 +25,8 @@ const TWO32 = 0x1_0000_0000;
  * CR4.PKE (SDM vol 2A, CPUID).
  */
 const cpuid: H = (cpu) => {
+  // Nested VMX: CPUID in VMX non-root always exits (SDM vol 3C 26.1.2).
+  if (cpu.nonRootExit?.(cpu, 'cpuid', 0)) return;
   const leaf = cpu.regs[0] >>> 0, sub = cpu.regs[2] >>> 0;
   const r = cpu.model.cpuid(leaf, sub, cpu.apicId);
   let c = r[2];
@@ -88,6 +90,8 @@ const rdpmc: H = (cpu) => {
 
 const rdmsr: H = (cpu) => {
   requireCpl0(cpu, 'RDMSR');
+  // Nested VMX: RDMSR in VMX non-root may exit (SDM vol 3C 26.1.3).
+  if (cpu.nonRootExit?.(cpu, 'rdmsr', 0)) return;
   const lo = readMsr(cpu, cpu.regs[2] >>> 0);
   const hi = cpu.hi;
   cpu.setReg(0, 4, lo); cpu.setReg(2, 4, hi);
@@ -95,6 +99,8 @@ const rdmsr: H = (cpu) => {
 
 const wrmsr: H = (cpu) => {
   requireCpl0(cpu, 'WRMSR');
+  // Nested VMX: WRMSR in VMX non-root may exit (SDM vol 3C 26.1.3).
+  if (cpu.nonRootExit?.(cpu, 'wrmsr', 0)) return;
   writeMsr(cpu, cpu.regs[2] >>> 0, cpu.regs[0] >>> 0, cpu.regs[4] | 0);
   cpu.exitBlock = true;
 };
@@ -175,6 +181,8 @@ const xsetbv: H = (cpu) => {
 /** HLT: CPL 0; the vCPU sleeps until an interrupt, NMI or INIT (SDM vol 2A, HLT). */
 const hlt: H = (cpu) => {
   requireCpl0(cpu, 'HLT');
+  // Nested VMX: HLT in VMX non-root exits if 'HLT exiting' (SDM vol 3C 26.1.3).
+  if (cpu.nonRootExit?.(cpu, 'hlt', 0)) return;
   cpu.halted = true;
   cpu.exitBlock = true;
 };

@@ -10,6 +10,10 @@ import { getFlags, setFlags } from '../../../emulator/x86/flags';
 import { installNestedVmx, VmxVcpuState } from '../../../emulator/l0';
 import { VMCS } from '../../../emulator/vmx/fields';
 
+/** validVmcs: L1 "returns" to a `hlt` at HOST_RIP on HOST_RSP. */
+export const HOST_RIP = 0x170000;
+export const HOST_RSP = 0x2f8000;
+
 export const VMXON_REGION = 0x400000;
 export const VMCS_A = 0x401000;
 export const VMCS_B = 0x402000;
@@ -81,4 +85,52 @@ export function enterWithVmcs(r: VmxRig, vmcs = VMCS_A): void {
   if (exec(r, I.vmxon, VMXON_REGION) !== 'VMsucceed') throw new Error('VMXON failed');
   if (exec(r, I.vmclear, vmcs) !== 'VMsucceed') throw new Error('VMCLEAR failed');
   if (exec(r, I.vmptrld, vmcs) !== 'VMsucceed') throw new Error('VMPTRLD failed');
+}
+
+/** Controls, host state and a 64-bit guest that pass every check; tests then break one thing. */
+export function validVmcs(r: VmxRig): void {
+  const c = r.s.caps, v = r.s.vmcs12, cpu = r.cpu;
+  v.set(VMCS.PIN_BASED_VM_EXEC_CONTROL, c.pin0);
+  v.set(VMCS.CPU_BASED_VM_EXEC_CONTROL, c.proc0);
+  v.set(VMCS.VM_EXIT_CONTROLS, c.exit0 | (1 << 9)); // host address-space size
+  v.set(VMCS.VM_ENTRY_CONTROLS, c.entry0 | (1 << 9)); // IA-32e mode guest
+  v.set(VMCS.HOST_CR0, cpu.cr0 >>> 0);
+  v.set(VMCS.HOST_CR3, cpu.cr3 >>> 0);
+  v.set(VMCS.HOST_CR4, cpu.cr4 >>> 0);
+  v.set(VMCS.HOST_CS_SELECTOR, 0x08);
+  v.set(VMCS.HOST_SS_SELECTOR, 0x10);
+  v.set(VMCS.HOST_DS_SELECTOR, 0x10);
+  v.set(VMCS.HOST_ES_SELECTOR, 0x10);
+  v.set(VMCS.HOST_TR_SELECTOR, 0x48);
+  v.set(VMCS.HOST_TR_BASE, 0xa000);
+  v.set(VMCS.HOST_FS_BASE, 0x12345000, 0xffff8000);
+  v.set(VMCS.HOST_GDTR_BASE, 0x8000);
+  v.set(VMCS.HOST_IDTR_BASE, 0x9000);
+  v.set(VMCS.HOST_IA32_SYSENTER_CS, 0x77);
+  v.set(VMCS.HOST_RIP, HOST_RIP);
+  v.set(VMCS.HOST_RSP, HOST_RSP);
+  r.mem.write(HOST_RIP, 1, 0xf4);
+  // Guest: 64-bit, flat, L1's own tables.
+  v.set(VMCS.GUEST_CR0, cpu.cr0 >>> 0);
+  v.set(VMCS.GUEST_CR3, cpu.cr3 >>> 0);
+  v.set(VMCS.GUEST_CR4, cpu.cr4 >>> 0);
+  v.set(VMCS.GUEST_DR7, 0x400);
+  v.set(VMCS.GUEST_RFLAGS, 0x2);
+  v.set(VMCS.GUEST_RIP, 0x100000);
+  v.set(VMCS.GUEST_RSP, 0x300000);
+  const field = VMCS as Readonly<Record<string, number>>;
+  for (const n of ['ES', 'CS', 'SS', 'DS', 'FS', 'GS']) {
+    const code = n === 'CS';
+    v.set(field[`GUEST_${n}_SELECTOR`], code ? 0x08 : 0x10);
+    v.set(field[`GUEST_${n}_LIMIT`], 0xffffffff);
+    v.set(field[`GUEST_${n}_AR_BYTES`], code ? 0xa09b : 0xc093);
+  }
+  v.set(VMCS.GUEST_LDTR_AR_BYTES, 0x10000);
+  v.set(VMCS.GUEST_TR_SELECTOR, 0x48);
+  v.set(VMCS.GUEST_TR_BASE, 0xa000);
+  v.set(VMCS.GUEST_TR_LIMIT, 0x67);
+  v.set(VMCS.GUEST_TR_AR_BYTES, 0x8b);
+  v.set(VMCS.GUEST_GDTR_LIMIT, 0x3ff);
+  v.set(VMCS.GUEST_IDTR_LIMIT, 0xfff);
+  v.set(VMCS.VMCS_LINK_POINTER, 0xffffffff, 0xffffffff);
 }
