@@ -20,7 +20,24 @@ export class Tlb {
   readonly tag = new Float64Array(TLB_SIZE).fill(-1);
   readonly page: (Uint8Array | null)[] = new Array(TLB_SIZE).fill(null);
   readonly phys = new Float64Array(TLB_SIZE);
-  flush(): void { this.tag.fill(-1); }
+  // Indices filled since the last flush: a flush (CR3 write, VM entry/exit
+  // without VPID) resets only those instead of the whole array.
+  private readonly used = new Int32Array(TLB_SIZE);
+  private nUsed = 0;
+  private overflow = false;
+
+  /** Records that entry i was filled (called when it goes from empty to full). */
+  noteFill(i: number): void {
+    if (this.nUsed < TLB_SIZE) this.used[this.nUsed++] = i;
+    else this.overflow = true;
+  }
+
+  flush(): void {
+    if (this.overflow) this.tag.fill(-1);
+    else for (let k = 0; k < this.nUsed; k++) this.tag[this.used[k]] = -1;
+    this.nUsed = 0;
+    this.overflow = false;
+  }
 }
 
 export class Mmu {
@@ -68,6 +85,7 @@ export class Mmu {
     if (t.tag[i] === lpn) return t.phys[i] + off;
     const physPage = (this.s.cr0 & CR0_PG) === 0 ? lpn * PAGE_SIZE : this.walk(lin, access, user, implicit);
     const pfn = physPage / PAGE_SIZE;
+    if (t.tag[i] === -1) t.noteFill(i);
     t.tag[i] = lpn;
     t.phys[i] = physPage;
     t.page[i] = access === Access.Write && this.mem.codePages[pfn] ? null : this.mem.page(pfn);
