@@ -19,6 +19,8 @@ export interface EvalEnv {
   cpu: Cpu;
   /** Address of a symbol, or undefined. */
   symbol(name: string): number | undefined;
+  /** A field of the vCPU's current VMCS12 by name (GUEST_RIP), or undefined. */
+  vmcsField?(name: string): bigint | undefined;
 }
 
 export class EvalError extends Error {
@@ -167,6 +169,8 @@ function resolveName(e: Extract<Expr, { k: 'name' }>, env: EvalEnv): bigint {
   if (reg !== undefined && (e.dollar || env.symbol(e.name) === undefined)) return reg;
   const sym = env.symbol(e.name);
   if (sym !== undefined) return BigInt(sym) | (sym >= 2 ** 47 ? 0xffff_0000_0000_0000n : 0n);
+  const field = e.dollar ? undefined : env.vmcsField?.(e.name);
+  if (field !== undefined) return field;
   throw new EvalError(`${e.dollar ? `unknown register '${e.name}'` : `unknown register or symbol '${e.name}'`} at position ${e.pos + 1}`, e.pos);
 }
 

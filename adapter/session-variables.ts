@@ -6,8 +6,9 @@ import type { Cpu } from '../emulator/x86/cpu';
 import { hex64 } from '../emulator/x86/canon';
 import { VarNode, generalRegisters, segmentRegisters, controlRegisters } from './registers';
 import type { FrameRef } from './session-stack';
+import { vmcs12Scope } from './vmcs-variables';
 
-export interface ScopeSpec { name: string; nodes: () => VarNode[]; hint?: string }
+export interface ScopeSpec { name: string; nodes: () => VarNode[]; hint?: string; expensive?: boolean }
 
 /** The scopes of frame `f` of `cpu`, innermost frame first. */
 export function frameScopes(f: FrameRef, cpu: Cpu): ScopeSpec[] {
@@ -27,6 +28,11 @@ export function frameScopes(f: FrameRef, cpu: Cpu): ScopeSpec[] {
       { name: 'cfa (sp in this frame)', value: hex64(f.sp), memoryReference: hex64(f.sp) },
       { name: 'frame pointer', value: hex64(f.fp), memoryReference: hex64(f.fp) },
     ], 'registers');
+  }
+  // L1's current VMCS (L0's cache of it) belongs to the vCPU: shown on the innermost and the L0 frame.
+  if (f.label || f.index === 0) {
+    const v = vmcs12Scope(cpu);
+    if (v) scopes.push({ name: v.name, nodes: v.nodes, expensive: true });
   }
   return scopes;
 }

@@ -29,6 +29,7 @@ import { ERR, RequestError, parseAddress } from './session-errors';
 import { SessionBreakpoints } from './session-breakpoints';
 import { FrameRef, MAX_FRAMES, symbolsAt, lineOracle, frameOracle, unwindContext, callerContext } from './session-stack';
 import { frameScopes, toVariable } from './session-variables';
+import { vmcsFieldValue } from './vmcs-variables';
 
 const EXCEPTION_FILTER = 'guest-exception';
 
@@ -442,6 +443,7 @@ export class NestvirtSession extends DebugSession {
     const mine = this.symbols.filter((x) => x.level === level);
     return {
       cpu: c,
+      vmcsField: (name) => vmcsFieldValue(c, name),
       symbol: (name) => {
         for (const s of mine) {
           const a = s.addressOf(name);
@@ -466,8 +468,8 @@ export class NestvirtSession extends DebugSession {
       const f = this.frames.get(args.frameId);
       if (!f) throw new RequestError(ERR.badRequest, `no frame ${args.frameId} (stale after a resume?)`);
       const cpu = machine.cpus[f.vcpu];
-      const scopes = frameScopes(f, cpu).map(({ name, nodes, hint }) => {
-        const s: DebugProtocol.Scope = { name, variablesReference: this.varHandles.create(nodes), expensive: false };
+      const scopes = frameScopes(f, cpu).map(({ name, nodes, hint, expensive }) => {
+        const s: DebugProtocol.Scope = { name, variablesReference: this.varHandles.create(nodes), expensive: expensive ?? false };
         if (hint) s.presentationHint = hint;
         return s;
       });
