@@ -211,4 +211,3 @@ export class Machine {
   }
 }
 
-export function segmentNames(): string[] { return ['es', 'cs', 'ss', 'ds', 'fs', 'gs']; }

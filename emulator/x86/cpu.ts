@@ -4,13 +4,13 @@
 import { CpuState, CpuMode } from './state';
 import { Mmu, Access, Tlb, TLB_SIZE } from './mmu';
 import { CpuFault } from './fault';
-import { Insn, OpKind, BASE_RIP, PFX_REX } from './decode/insn';
+import { Insn, OpKind, BASE_RIP } from './decode/insn';
 import { decode, DecodeTables } from './decode/decoder';
 import { F } from './decode/table-types';
 import { CpuPlatform } from './platform';
 import { CpuModelLike } from './model';
 import { foldedHi } from './canon';
-import { CR0_PE, CR0_PG, EFER_LMA, SS, CS, FS, GS } from './regs';
+import { CR0_PE, EFER_LMA, SS, CS, FS, GS } from './regs';
 import { AR_DB, AR_L, AR_UNUSABLE } from './state';
 import { getFlags, testCond, getCF } from './flags';
 import { compileBlock, CompiledBlock } from './jit';
@@ -636,6 +636,4 @@ export class Cpu extends CpuState {
 
   rflags(): number { return getFlags(this); }
 
-  /** True if REX was present (selects SPL/BPL/SIL/DIL for byte registers). */
-  static hasRex(i: Insn): boolean { return (i.pfx & PFX_REX) !== 0; }
 }

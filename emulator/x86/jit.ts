@@ -11,7 +11,6 @@ import { LazyOp, testCond, getCF } from './flags';
 
 export type CompiledBlock = (cpu: Cpu, I: Insn[], T: typeof testCond, CFn: typeof getCF) => number;
 
-const TWO32 = 4294967296;
 const HALF48 = 140737488355328; // 2^47: canonical halves in the folded form
 const TOP48 = 281474976710656;
 

@@ -251,6 +251,9 @@ export const miscHandlers: Record<string, H> = {
   int: intN, int3, into, int1,
   ud2: udInsn, ud0: udInsn, ud1: udInsn,
   pause: nop, fence: nop, prefetch: nop, prefetchw: nop,
+  // ENDBR32/64 are NOPs when CET is not enabled (SDM vol 2A, ENDBR64); gcc with
+  // -fcf-protection (Ubuntu's default) puts one at every function entry.
+  endbr64: nop, endbr32: nop,
   monitor, mwait, clflush,
   clac: acControl(false), stac: acControl(true),
 };
