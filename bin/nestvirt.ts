@@ -8,6 +8,7 @@ import { parseMemorySize } from '../emulator/machine/options';
 import { LoadError } from '../emulator/machine/load-error';
 import { CpuPolicyError } from '../emulator/x86/cpu-model';
 import { openTrace } from './trace-output';
+import { describeEnd, exitCodeOf } from '../emulator/debug/stop';
 import { StdoutWriter } from './stdout-writer';
 
 /** QEMU spells long options with one dash (-smp, -cpu, -append, -initrd). */
@@ -31,18 +32,13 @@ function readFileOrFail(path: string, what: string): Uint8Array {
 }
 
 /**
- * Exit status: the value the guest wrote to isa-debug-exit, so exit(0) is
- * success; with --qemu-exit-status, QEMU's (value << 1) | 1 instead.
+ * Exit status (emulator/debug/stop.ts, shared with the debug adapter): the
+ * value the guest wrote to isa-debug-exit, so exit(0) is success; with
+ * --qemu-exit-status, QEMU's (value << 1) | 1 instead.
  */
-function describeEnd(end: RunEnd, qemuStatus = false): { code: number; message: string | null } {
-  switch (end.kind) {
-    case 'debug-exit': return { code: qemuStatus ? end.status & 0xff : end.value & 0xff, message: null };
-    case 'triple-fault': return { code: 3, message: `triple fault on vCPU ${end.vcpu}: ${end.reason}` };
-    case 'halted': return { code: 4, message: end.detail };
-    case 'limit': return { code: 5, message: `stopped after ${end.instructions} instructions (--max-instructions)` };
-    case 'reset': return { code: 6, message: `guest requested a reset: ${end.detail}` };
-    default: return { code: 1, message: end.kind === 'breakpoint' ? `stopped at a breakpoint on vCPU ${end.vcpu}` : 'stopped' };
-  }
+function endOfRun(end: RunEnd, qemuStatus = false): { code: number; message: string | null } {
+  if (end.kind === 'debug-exit') return { code: qemuStatus ? end.status & 0xff : exitCodeOf(end), message: null };
+  return { code: exitCodeOf(end), message: describeEnd(end, '--max-instructions') };
 }
 
 export interface RunOptions {
@@ -83,7 +79,7 @@ export function runCommand(kernel: string, o: RunOptions): number {
   const end = machine.run(max);
   trace.close();
   stdout.flush();
-  const { code, message } = describeEnd(end, o.qemuExitStatus);
+  const { code, message } = endOfRun(end, o.qemuExitStatus);
   if (message) process.stderr.write(`nestvirt: ${message}\n`);
   if (process.env.NESTVIRT_STATS) {
     const ms = Date.now() - t0;

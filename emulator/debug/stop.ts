@@ -28,12 +28,13 @@ export function describeException(e: ExceptionEvent): string {
   return `exception ${excName(e.vector)} (vector ${e.vector})${ec}${cr2} at rip ${hex64(e.rip)} delivered in the guest`;
 }
 
-export function describeEnd(end: RunEnd): string {
+/** `limitName`: how the user set the instruction limit (launch attribute or CLI flag). */
+export function describeEnd(end: RunEnd, limitName = 'maxInstructions'): string {
   switch (end.kind) {
     case 'debug-exit': return `the guest wrote 0x${end.value.toString(16)} to isa-debug-exit (exit status ${end.value & 0xff})`;
     case 'triple-fault': return `triple fault on vCPU ${end.vcpu}: ${end.reason}`;
     case 'halted': return end.detail;
-    case 'limit': return `stopped after ${end.instructions} instructions (maxInstructions)`;
+    case 'limit': return `stopped after ${end.instructions} instructions (${limitName})`;
     case 'reset': return `guest requested a reset: ${end.detail}`;
     case 'stopped': return 'stopped';
     case 'breakpoint': return `breakpoint on vCPU ${end.vcpu}`;
