@@ -38,9 +38,34 @@ export interface TransitionEvent {
   type: 'exit' | 'entry' | 'entry-fail' | 'reflect' | 'inject';
   reason: number;
   reasonName: string;
+  /** Decoded exit qualification / EXITINFO, one readable line. */
   qualification?: string;
+  /** Who handled the transition: 'L0', 'L1'. */
   handledBy?: string;
+  /** The named rule that decided (e.g. l1WantsHlt), or the failed check id with its SDM/APM section. */
   rule?: string;
+  /** Which virtualization extension the transition belongs to (absent = vmx, for older emitters). */
+  arch?: 'vmx' | 'svm';
+  /** RIP of the from-level at the transition (folded linear address), when known. */
+  rip?: number;
+  /** Raw exit qualification (VMX) / EXITINFO1 (SVM), low and high 32 bits. */
+  qualLo?: number;
+  qualHi?: number;
+  /** Raw guest-physical address of EPT violations / NPF (EXITINFO2), folded. */
+  gpa?: number;
+  /** Entry failures and VMRUN consistency failures: the failed check, as exceptionInfo shows it. */
+  check?: TransitionCheck;
+}
+
+/** The failed VM-entry check (vm-entry-checks.tsv) or VMRUN consistency check (vmrun-checks.tsv). */
+export interface TransitionCheck {
+  id: string;
+  /** 'SDM 27.3.1.2' / 'APM 15.5.1'. */
+  section: string;
+  rule: string;
+  field: string;
+  value: string;
+  allowed: string;
 }
 
 export type MachineEvent =

@@ -20,6 +20,12 @@ import type { EntryCheckFailure } from '../vmx/entry-checks';
 import type { VmxVcpuState } from './vmx-state';
 import { loadHostState } from './vmx-host-state';
 import { emitTransition } from './transitions';
+import type { TransitionCheck } from '../events';
+
+/** The failed check as the event stream carries it (exceptionInfo, trace). */
+export function transitionCheck(f: EntryCheckFailure): TransitionCheck {
+  return { id: f.id, section: `SDM ${f.sdm}`, rule: f.rule, field: f.field, value: f.value, allowed: f.allowed };
+}
 
 /**
  * Turns a failed guest-state / MSR-load check into the VM exit L1 sees.
@@ -43,6 +49,9 @@ export function vmEntryFailureExit(cpu: Cpu, s: VmxVcpuState, f: EntryCheckFailu
     qualification: decodeQualification(o.reason, o.qualification, 0),
     handledBy: 'L1',
     rule: `${f.id} (SDM ${f.sdm})`,
+    arch: 'vmx', rip: cpu.rip,
+    qualLo: o.qualification >>> 0, qualHi: 0,
+    check: transitionCheck(f),
   });
   if (abort) vmxAbort(cpu, s, abort.indicator, abort.message);
 }

@@ -31,7 +31,8 @@ import {
 } from '../vmx/entry-checks';
 import { VmxVcpuState } from './vmx-state';
 import { makeInvept, makeInvvpid, VmxInsnOps } from './vmx-invalidate';
-import { vmEntryFailureExit } from './vmx-entry-failure';
+import { vmEntryFailureExit, transitionCheck } from './vmx-entry-failure';
+import { emitTransition } from './transitions';
 import { loadEntryMsrsBefore } from './vmx-entry-msrs';
 import { exposeVmxCapabilityMsrs } from './vmx-msrs';
 import { enterL2, vmcallFromL2, setNonRootStateLookup } from './vmx-nonroot';
@@ -331,7 +332,18 @@ function vmentry(instruction: 'vmlaunch' | 'vmresume'): H {
       const o = r.outcome;
       switch (o.kind) {
         case 'VMfailInvalid': vmFailInvalid(cpu); return;
-        case 'VMfailValid': reportEntryFailure(cpu, what, r); vmFailValid(cpu, s, o.error); return;
+        case 'VMfailValid':
+          reportEntryFailure(cpu, what, r);
+          // A VMfailValid entry is still a failed VM entry the debugger can break on.
+          emitTransition(cpu, {
+            from: 1, to: 1, type: 'entry-fail', reason: 0,
+            reasonName: `${what} VMfailValid(${o.error})`,
+            qualification: `VM-instruction error ${o.error}`,
+            handledBy: 'L1', rule: `${r.id} (SDM ${r.sdm})`,
+            arch: 'vmx', rip: cpu.rip, check: transitionCheck(r),
+          });
+          vmFailValid(cpu, s, o.error);
+          return;
         case '#UD': throw ud(`${what}: ${r.id}`);
         case '#GP': throw gp0(`${what}: ${r.id}`);
         default:
