@@ -336,9 +336,9 @@ function vmentry(instruction: 'vmlaunch' | 'vmresume'): H {
           reportEntryFailure(cpu, what, r);
           // A VMfailValid entry is still a failed VM entry the debugger can break on.
           emitTransition(cpu, {
-            from: 1, to: 1, type: 'entry-fail', reason: 0,
-            reasonName: `${what} VMfailValid(${o.error})`,
-            qualification: `VM-instruction error ${o.error}`,
+            from: 1, to: 1, type: 'entry-fail', reason: o.error,
+            reasonName: 'VMfailValid',
+            qualification: `${what}: VM-instruction error ${o.error}`,
             handledBy: 'L1', rule: `${r.id} (SDM ${r.sdm})`,
             arch: 'vmx', rip: cpu.rip, check: transitionCheck(r),
           });

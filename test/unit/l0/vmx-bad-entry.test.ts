@@ -16,8 +16,15 @@ describe('examples/vmx-bad-entry (VM-entry failure exit to a real L1)', function
     assert.equal(opts.qemu, false, 'QEMU TCG has no VMX: not a parity kernel');
     assert.equal(out, expected);
     assert.deepEqual(end, { kind: 'debug-exit', status: opts.status, value: 0 });
-    assert.equal(transitions.length, 1);
+    // The failure exit, then L1's VMRESUME of a clear VMCS (VMfailValid(5)).
+    assert.equal(transitions.length, 2);
     const t = transitions[0];
+    assert.deepEqual(t.check && { id: t.check.id, field: t.check.field, section: t.check.section },
+      { id: 'GUEST-CS-L-DB', field: 'GUEST_CS_AR_BYTES', section: 'SDM 27.3.1.2' });
+    const r = transitions[1];
+    assert.equal(r.type, 'entry-fail');
+    assert.equal(r.reasonName, 'VMfailValid');
+    assert.equal(r.reason, 5);
     assert.equal(t.type, 'entry-fail');
     assert.equal(t.reason, 33);
     assert.equal(t.reasonName, 'INVALID_GUEST_STATE');
