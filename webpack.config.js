@@ -1,8 +1,12 @@
-// Bundles the VS Code extension (extension/src → dist/extension.js) and the
+// Bundles the VS Code extension (extension/src → dist/extension.js), the
 // debug adapter (adapter/main.ts → dist/adapter.js, a standalone Node DAP
-// server on stdio, same as `nestvirt dap`). `npm run package` runs this, then vsce.
+// server on stdio, same as `nestvirt dap`) and, once it exists, the language
+// server (extension/server/server.ts → dist/server.js). `npm run package`
+// runs this, then vsce.
 'use strict';
+const fs = require('fs');
 const path = require('path');
+const webpack = require('webpack');
 
 const common = (tsconfig) => ({
   target: 'node',
@@ -20,6 +24,8 @@ const common = (tsconfig) => ({
   infrastructureLogging: { level: 'warn' },
 });
 
+const exists = (rel) => fs.existsSync(path.resolve(__dirname, rel));
+
 /** @type {import('webpack').Configuration[]} */
 module.exports = [
   {
@@ -27,6 +33,14 @@ module.exports = [
     name: 'extension',
     entry: { extension: './extension/src/extension.ts' },
     externals: { vscode: 'commonjs vscode' },
+    plugins: [
+      // extension/src/optional-language-client.ts requires ./language-client, which is written
+      // separately: while it is absent, the require throws MODULE_NOT_FOUND at run time instead
+      // of failing the build.
+      new webpack.IgnorePlugin({
+        checkResource: (resource, context) => resource === './language-client' && !fs.existsSync(path.join(context, 'language-client.ts')),
+      }),
+    ],
   },
   {
     ...common('tsconfig.json'),
@@ -34,4 +48,10 @@ module.exports = [
     // adapter/main.ts calls runDapServer() when it is the entry module (`require.main === module`).
     entry: { adapter: './adapter/main.ts' },
   },
+  // The language server is a separate Node process the language client starts over IPC.
+  ...(exists('extension/server/server.ts') ? [{
+    ...common(exists('extension/server/tsconfig.json') ? 'extension/server/tsconfig.json' : 'extension/tsconfig.json'),
+    name: 'server',
+    entry: { server: './extension/server/server.ts' },
+  }] : []),
 ];

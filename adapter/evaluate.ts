@@ -1,10 +1,16 @@
 // Debug-console, watch and breakpoint-condition expressions: registers
-// (`$rax`, `rax`), symbols (their address), numbers (decimal, 0x hex, 0b
-// binary), + - * and parentheses, memory reads in C or assembler spelling
-// (`*(uint64_t*)0x1000`, `*(uint8_t*)($rsp+8)`, `[0x1000]` (8 bytes),
-// `dword [$rsp]`), comparisons `== != < <= > >=` (1 or 0, unsigned),
-// logical `&& || !` (short-circuit). Arithmetic is 64-bit unsigned.
+// (`$rax`, `rax`), symbols (their address), VMCS12 / VMCB12 field names
+// (their value), numbers (decimal, 0x hex, 0b binary), + - * and
+// parentheses, memory reads in C or assembler spelling
+// (`*(uint64_t*)0x1000`, `*(u32*)($rsp+8)`, `[0x1000]` (8 bytes; 4 outside
+// 64-bit mode), `dword [$rsp]`), comparisons `== != < <= > >=` (1 or 0,
+// unsigned), logical `&& || !` (short-circuit). Arithmetic is 64-bit unsigned.
 // Precedence, loosest first: ||, &&, comparisons, + -, *, unary (- ! * &).
+//
+// A memory read may name the address space it reads (memory-references.ts):
+// `[l2:0x401000]`, `qword [gpa:0x2000]`, `*(u32*)l1:$rsp`, `[l2gpa:0x1000]`;
+// without a prefix it reads the running level's virtual addresses. The
+// prefix covers the whole bracketed expression, or the operand after a `*`.
 //
 // An expression is parsed once (`parseExpression`, which reports syntax
 // errors with their position without needing a CPU) and evaluated any
@@ -14,6 +20,7 @@ import type { Cpu } from '../emulator/x86/cpu';
 import { CpuMode } from '../emulator/x86/state';
 import { readHalves } from '../emulator/debug/guest-memory';
 import { readRegister, bigOfHalves, foldBig } from './registers';
+import { ADDRESS_SPACES, AddressSpace } from './memory-references';
 
 export interface EvalEnv {
   cpu: Cpu;
@@ -21,6 +28,8 @@ export interface EvalEnv {
   symbol(name: string): number | undefined;
   /** A field of the vCPU's current VMCS12 by name (GUEST_RIP), or undefined. */
   vmcsField?(name: string): bigint | undefined;
+  /** Reads 1..8 bytes in an address space (null: the running level's virtual), or says why it cannot. */
+  readMemory?(space: AddressSpace | null, addr: bigint, size: number): [number, number] | string;
 }
 
 export class EvalError extends Error {
@@ -36,12 +45,13 @@ const C_TYPES: Record<string, number> = {
   uint8_t: 1, int8_t: 1, char: 1, 'unsigned char': 1, 'signed char': 1,
   uint16_t: 2, int16_t: 2, short: 2, 'unsigned short': 2,
   uint32_t: 4, int32_t: 4, int: 4, 'unsigned int': 4, unsigned: 4,
+  u8: 1, u16: 2, u32: 4, u64: 8, i8: 1, i16: 2, i32: 4, i64: 8,
   uint64_t: 8, int64_t: 8, long: 8, 'unsigned long': 8, 'long long': 8, 'unsigned long long': 8, uintptr_t: 8, size_t: 8,
 };
 const ASM_SIZES: Record<string, number> = { byte: 1, word: 2, dword: 4, qword: 8 };
 
 /** Two-character operators first, so `<=` is not read as `<` `=`. */
-const OPS = ['==', '!=', '<=', '>=', '&&', '||', '+', '-', '*', '(', ')', '[', ']', '&', '<', '>', '!'];
+const OPS = ['==', '!=', '<=', '>=', '&&', '||', '+', '-', '*', '(', ')', '[', ']', '&', '<', '>', '!', ':'];
 
 interface Token { kind: 'num' | 'id' | 'op'; text: string; pos: number; value?: bigint }
 
@@ -71,7 +81,7 @@ function tokenize(src: string): Token[] {
 export type Expr =
   | { k: 'num'; value: bigint }
   | { k: 'name'; name: string; dollar: boolean; pos: number }
-  | { k: 'read'; size: number; addr: Expr; pos: number }
+  | { k: 'read'; size: number; addr: Expr; pos: number; space?: AddressSpace }
   | { k: 'neg' | 'not'; e: Expr }
   | { k: 'bin'; op: string; a: Expr; b: Expr };
 
@@ -102,20 +112,30 @@ export function parseExpression(src: string): Expr {
     return size;
   };
 
+  /** An address-space prefix `l2:` at the cursor (consumed), or undefined. */
+  const spacePrefix = (): AddressSpace | undefined => {
+    const t = peek();
+    const sp = t?.kind === 'id' ? t.text.toLowerCase() as AddressSpace : undefined;
+    if (!sp || !ADDRESS_SPACES.includes(sp) || toks[k + 1]?.text !== ':') return undefined;
+    k += 2;
+    return sp;
+  };
+
   const primary = (): Expr => {
     const t = peek();
     if (!t) throw new EvalError(`expression expected at position ${src.length + 1} (the end)`, src.length);
     if (t.kind === 'num') { k++; return { k: 'num', value: t.value! & MASK64 }; }
     if (t.text === '(') { k++; const v = binary(0); expect(')'); return v; }
-    if (t.text === '[') { k++; const a = binary(0); expect(']'); return { k: 'read', size: 0, addr: a, pos: t.pos }; }
+    if (t.text === '[') { k++; const space = spacePrefix(); const a = binary(0); expect(']'); return { k: 'read', size: 0, addr: a, pos: t.pos, space }; }
     if (t.kind === 'id') {
       k++;
       const size = ASM_SIZES[t.text.toLowerCase()];
       if (size && peek()?.text === '[') {
         k++;
+        const space = spacePrefix();
         const a = binary(0);
         expect(']');
-        return { k: 'read', size, addr: a, pos: t.pos };
+        return { k: 'read', size, addr: a, pos: t.pos, space };
       }
       const dollar = t.text.startsWith('$');
       return { k: 'name', name: dollar ? t.text.slice(1) : t.text, dollar, pos: t.pos };
@@ -132,7 +152,8 @@ export function parseExpression(src: string): Expr {
       k++;
       const size = castSize();
       const pos = at();
-      return { k: 'read', size, addr: unary(), pos };
+      const space = spacePrefix();
+      return { k: 'read', size, addr: unary(), pos, space };
     }
     return primary();
   };
@@ -183,8 +204,16 @@ export function evalExpression(e: Expr, env: EvalEnv): bigint {
     case 'read': {
       const addr = evalExpression(e.addr, env);
       const size = e.size || (env.cpu.mode === CpuMode.Long64 ? 8 : 4);
+      const where = `${e.space ? e.space + ':' : ''}0x${addr.toString(16)}`;
+      const bytes = `${size} byte${size > 1 ? 's' : ''}`;
+      if (env.readMemory) {
+        const r = env.readMemory(e.space ?? null, addr, size);
+        if (typeof r === 'string') throw new EvalError(`cannot read ${bytes} at ${where}: ${r}`, e.pos);
+        return bigOfHalves(r[0], r[1]);
+      }
+      if (e.space) throw new EvalError(`cannot read ${where}: address spaces are not available here`, e.pos);
       const v = readHalves(env.cpu, foldBig(addr), size);
-      if (!v) throw new EvalError(`cannot read ${size} byte${size > 1 ? 's' : ''} at 0x${addr.toString(16)}: not mapped or not RAM`, e.pos);
+      if (!v) throw new EvalError(`cannot read ${bytes} at ${where}: not mapped or not RAM`, e.pos);
       return bigOfHalves(v[0], v[1]);
     }
     case 'bin': {

@@ -26,6 +26,8 @@ export interface NestvirtLaunchArguments {
   smp?: unknown;
   stopOnEntry?: unknown;
   maxInstructions?: unknown;
+  /** VM transition trace: true = one line per transition in the debug console; a path = the same lines written to that file. */
+  trace?: unknown;
   /** Extra symbol files: paths, or { path, level }. */
   symbols?: unknown;
   /** Directory relative paths are resolved against (default: the adapter's working directory). */
@@ -51,6 +53,8 @@ export interface LaunchPlan {
   machine: MachineOptions;
   stopOnEntry: boolean;
   maxInstructions: number;
+  /** Where the `--trace` lines of the run go: the debug console, a file, or nowhere. */
+  trace: { to: 'console' } | { to: 'file'; path: string } | null;
   symbols: { path: string; level: Level; bytes: Uint8Array }[];
   sourceMap: SourceMap;
   /** Where a missing DWARF source path is looked for by its trailing components (source-paths.ts). */
@@ -163,6 +167,18 @@ export function planLaunch(a: NestvirtLaunchArguments): LaunchPlan {
     maxInstructions = Math.floor(a.maxInstructions);
   }
 
+  let trace: LaunchPlan['trace'] = null;
+  if (a.trace !== undefined && a.trace !== false) {
+    if (a.trace === true) trace = { to: 'console' };
+    else if (typeof a.trace === 'string' && a.trace) {
+      const file = resolve(a.trace);
+      if (!fs.existsSync(path.dirname(file)) || !fs.statSync(path.dirname(file)).isDirectory()) {
+        throw new LaunchError('trace', `expected true, false or a file path in an existing directory; '${path.dirname(file)}' is not a directory`);
+      }
+      trace = { to: 'file', path: file };
+    } else throw new LaunchError('trace', `expected true (debug console), false, or a file path, got ${describe(a.trace)}`);
+  }
+
   const symbols: LaunchPlan['symbols'] = [];
   if (a.symbols !== undefined) {
     if (!Array.isArray(a.symbols)) throw new LaunchError('symbols', `expected a list of ELF paths or { "path": ..., "level": 1 | 2 }, got ${describe(a.symbols)}`);
@@ -192,6 +208,7 @@ export function planLaunch(a: NestvirtLaunchArguments): LaunchPlan {
     machine: { kernelPath: programPath, kernel, append, modules, memoryBytes, smp, cpu },
     stopOnEntry,
     maxInstructions,
+    trace,
     symbols,
   };
 }

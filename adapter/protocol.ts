@@ -14,9 +14,18 @@ export const NESTVIRT_REQUEST = {
   stats: 'nestvirt/stats',
   /** no args → NestingResponse: each vCPU's nesting levels right now. */
   nesting: 'nestvirt/nesting',
-  /** StepToTransitionArgs → empty body; a `stopped` event (reason 'step') follows. */
+  /**
+   * StepToTransitionArgs → empty body; a `stopped` event (reason 'step') follows.
+   * Forward: to just after the vCPU's next transition; backward: to just after
+   * its previous one (the last before now), where gotoTransition of it stops too.
+   */
   stepToTransition: 'nestvirt/stepToTransition',
-  /** GotoTransitionArgs → empty body; runs forwards or backwards to just after transition `seq`. */
+  /**
+   * GotoTransitionArgs → empty body; runs forwards or backwards to just after
+   * transition `seq`: the instruction boundary after it completed, at the first
+   * instruction of the level it went to (`to`). Transitions within one
+   * instruction (an exit L0 handles and its entry back) share that point.
+   */
   gotoTransition: 'nestvirt/gotoTransition',
   /** LintArgs → LintResponse: every VM-entry check on the current VMCS12 (or VMRUN check on VMCB12) without entering. */
   lint: 'nestvirt/lint',
@@ -53,6 +62,10 @@ export interface TransitionRecord {
   rule?: string;
   /** From-level RIP, hex string ("0x401000"), when known. */
   rip?: string;
+  /** Raw exit qualification (VMX) / EXITINFO1 (SVM), hex, when known. */
+  qual?: string;
+  /** Guest-physical address of an EPT violation / NPF, hex. */
+  gpa?: string;
   check?: { id: string; section: string; rule: string; field: string; value: string; allowed: string };
 }
 
@@ -61,8 +74,13 @@ export interface TransitionsArgs {
   start?: number;
   /** How many; default 500, at most 5000. */
   count?: number;
-  /** Only these vCPUs / levels / reason names / handlers; absent = all. */
-  filter?: { vcpu?: number[]; level?: number[]; reasonName?: string[]; handledBy?: string[] };
+  /**
+   * Only these vCPUs / levels (from or to) / reason names / handlers /
+   * types; absent = all. `condition`: the transition condition language
+   * (docs/conditions.md), e.g. `reason == IO_INSTRUCTION && qual.port == 0x80`;
+   * a bad one is an error response naming the column.
+   */
+  filter?: { vcpu?: number[]; level?: number[]; reasonName?: string[]; handledBy?: string[]; type?: string[]; condition?: string };
 }
 export interface TransitionsResponse {
   /** Number of transitions that match the filter. */
@@ -103,6 +121,7 @@ export interface LevelInfo {
 export interface VcpuNesting {
   vcpu: number;
   arch?: ArchName;
+  /** Innermost first, as the call stack: the running level, each suspended outer level, then L0. */
   levels: LevelInfo[];
   lastTransition?: TransitionRecord;
 }
@@ -111,7 +130,11 @@ export interface NestingResponse { vcpus: VcpuNesting[] }
 export interface StepToTransitionArgs { threadId?: number; /** default 'forward' */ direction?: 'forward' | 'backward' }
 export interface GotoTransitionArgs { seq: number }
 
-export interface LintArgs { threadId?: number }
+export interface LintArgs {
+  threadId?: number;
+  /** Which entry to check for; default: VMRESUME when VMCS12 is launched, else VMLAUNCH. */
+  instruction?: 'vmlaunch' | 'vmresume';
+}
 export interface LintFinding {
   id: string;
   section: string;

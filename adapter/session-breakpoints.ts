@@ -6,6 +6,13 @@
 // counts and log points (breakpoint-conditions.ts) are decided here, through
 // RunControl's breakpoint filter, so a breakpoint that does not stop costs
 // no stop/resume round trip and does not disturb a step in progress.
+//
+// Levels: a source line or function belongs to the level(s) whose symbols
+// contain it (the `symbols` launch attribute), and its breakpoint fires
+// only while that level runs. A file in the symbols of both levels (an L1
+// image that carries its L2's code) gets a breakpoint at each. An
+// instruction breakpoint belongs to every level whose symbols know the
+// address, else to L1.
 import * as path from 'path';
 import { BreakpointEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -108,10 +115,13 @@ export class SessionBreakpoints {
       if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
       const dwarfFile = this.host.toDwarfPath(file);
       let found: { line: number; addresses: number[] } | undefined;
-      let level: Level = 1;
+      const perLevel = new Map<Level, number[]>();
       for (const s of this.symbols) {
-        found = s.breakpointAddresses(dwarfFile, line);
-        if (found) { level = s.level; break; }
+        if (perLevel.has(s.level)) continue;
+        const f = s.breakpointAddresses(dwarfFile, line);
+        if (!f || (found && f.line !== found.line)) continue;
+        found ??= f;
+        perLevel.set(s.level, f.addresses);
       }
       if (!found) {
         dap.message = this.symbols.some((s) => s.hasLines)
@@ -120,7 +130,7 @@ export class SessionBreakpoints {
         dap.reason = 'failed';
         return bp;
       }
-      bp.rcIds = this.addBreakpoints('line', level, found.addresses);
+      for (const [level, addresses] of perLevel) bp.rcIds.push(...this.addBreakpoints('line', level, addresses));
       dap.verified = true;
       dap.line = this.host.convertDebuggerLineToClient(found.line);
       dap.instructionReference = hex64(found.addresses[0]);
@@ -134,16 +144,19 @@ export class SessionBreakpoints {
       const bp: DapBreakpoint = { dap, kind: 'function', rcIds: [] };
       if (!this.parseCondition(bp, a)) return bp;
       if (!this.rc) { dap.message = 'pending: the kernel is not loaded yet'; return bp; }
+      const levels = new Set<Level>();
       for (const s of this.symbols) {
         const at = s.functionBreakpoint(a.name.trim());
-        if (at === undefined) continue;
-        bp.rcIds = this.addBreakpoints('function', s.level, [at]);
+        if (at === undefined || levels.has(s.level)) continue;
+        levels.add(s.level);
+        bp.rcIds.push(...this.addBreakpoints('function', s.level, [at]));
+        if (dap.verified) continue;
         dap.verified = true;
         dap.instructionReference = hex64(at);
         const line = s.lineAt(at);
         if (line) { const local = this.host.toLocalPath(line.file); dap.source = { name: path.basename(local), path: local }; dap.line = this.host.convertDebuggerLineToClient(line.line); }
-        return bp;
       }
+      if (dap.verified) return bp;
       dap.message = `no function '${a.name}' in the loaded symbols`;
       dap.reason = 'failed';
       return bp;
@@ -165,7 +178,9 @@ export class SessionBreakpoints {
         return bp;
       }
       const lin = foldBig(addr);
-      bp.rcIds = this.addBreakpoints('instruction', 1, [lin]);
+      const levels = new Set<Level>(this.symbols.filter((s) => s.functionAt(lin) || s.lineAt(lin)).map((s) => s.level));
+      if (!levels.size) levels.add(1);
+      for (const level of levels) bp.rcIds.push(...this.addBreakpoints('instruction', level, [lin]));
       dap.verified = true;
       dap.instructionReference = hex64(lin);
       return bp;

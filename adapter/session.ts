@@ -1,13 +1,16 @@
 // The DAP session: maps Debug Adapter Protocol requests onto the emulator's
 // debug API (emulator/debug). Threads are vCPUs; a vCPU's call stack is its
-// nesting stack (today: L1's frames, then the L0 label frame). The machine
+// nesting stack (session-stack.ts: the running level's frames, each
+// suspended outer level, then L0). VM transitions are recorded
+// (transition-log.ts), can stop the run (transition-filters.ts) and are
+// served to the views by the custom requests (session-custom.ts). The machine
 // runs in slices on the event loop so requests (pause, threads) are served
 // while it runs. No `vscode` import: any DAP client can drive this.
 import * as fs from 'fs';
 import * as path from 'path';
 import {
   DebugSession, InitializedEvent, TerminatedEvent, ExitedEvent, StoppedEvent, OutputEvent,
-  Thread, Source, Handles, InvalidatedEvent, MemoryEvent,
+  Thread, Source, Handles, InvalidatedEvent, MemoryEvent, Event,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Machine } from '../emulator/machine/machine';
@@ -16,9 +19,8 @@ import type { Cpu } from '../emulator/x86/cpu';
 import { hex64 } from '../emulator/x86/canon';
 import {
   RunControl, StopInfo, StepKind, StepGranularity, describeStop, describeEnd, exitCodeOf,
-  readLinear, writeLinear,
 } from '../emulator/debug/index';
-import { excName } from '../emulator/debug/trace-format';
+import { excName, formatTraceLine } from '../emulator/debug/trace-format';
 import { planLaunch, machineError, LaunchError, LaunchPlan, NestvirtLaunchArguments } from './launch-config';
 import { loadSymbols, SymbolSource, symbolize } from './symbol-source';
 import { VarNode, foldBig, MODE_NAMES } from './registers';
@@ -27,11 +29,23 @@ import { SourcePaths } from './source-paths';
 import { disassembleAround } from './disassembly';
 import { ERR, RequestError, parseAddress } from './session-errors';
 import { SessionBreakpoints } from './session-breakpoints';
-import { FrameRef, MAX_FRAMES, symbolsAt, lineOracle, frameOracle, unwindContext, callerContext } from './session-stack';
+import { FrameRef, symbolsAt, lineOracle, frameOracle, nestingStack } from './session-stack';
+import { TransitionLog, Transition } from './transition-log';
+import {
+  TransitionFilters, EXCEPTION_BREAKPOINT_FILTERS, describeTransition, transitionExceptionInfo, describeL2Exception,
+  tripleFaultAsTransition, FILTER,
+} from './transition-filters';
+import { SessionCustom } from './session-custom';
+import { SessionReverse } from './session-reverse';
+import { NESTVIRT_EVENT, TransitionsChangedBody } from './protocol';
 import { frameScopes, toVariable } from './session-variables';
 import { vmcsFieldValue } from './vmcs-variables';
-
-const EXCEPTION_FILTER = 'guest-exception';
+import { vmcbFieldValue } from './vmcb-variables';
+import { setVariable } from './session-variables';
+import { DataBreakpoints } from './data-breakpoints';
+import { registerControlBlocks } from './control-blocks';
+import { completions, elfSymbolNames } from './completions';
+import { readMemoryBody, writeMemoryBody, readHalvesRef, runningLevel } from './memory-references';
 
 const threadOf = (vcpu: number): number => vcpu + 1;
 
@@ -61,12 +75,42 @@ export class NestvirtSession extends DebugSession {
     toLocalPath: (file) => this.sourcePaths.toLocal(file),
   });
   private sourcePaths = new SourcePaths([], []);
-  private exceptionFilters = new Set<string>();
+  private readonly filters = new TransitionFilters();
+  private readonly log = new TransitionLog();
+  /** Transition count at the last transitionsChanged event. */
+  private announcedTransitions = -1;
+  /** Why the last stop on an exception filter happened: exceptionInfo reads it. */
+  private lastFilterStop: { filter: string; transition?: Transition } | null = null;
+  private dataBps: DataBreakpoints | null = null;
+  /** stepBack, reverseContinue, backward transition requests (session-reverse.ts). */
+  private readonly reverse: SessionReverse = new SessionReverse({
+    machine: () => this.machine,
+    rc: () => this.rc,
+    bps: this.bps,
+    evalEnv: (level, cpu) => this.evalEnv(level, cpu),
+    lines: () => this.rc?.lines,
+    transitionStops: () => (e) => this.filters.matchTransition(this.log.record(e, this.machine!.cpus[e.vcpu])) !== undefined,
+    sendEvent: (e) => { this.flushSerial(); this.sendEvent(e); },
+    invalidate: () => this.invalidateStopState(),
+    moved: () => { this.dataBps?.resync(); this.announceTransitions(); },
+    describeHere: (vcpu) => this.describeHere(vcpu),
+    log: this.log,
+  });
+  readonly custom = new SessionCustom({
+    machine: () => this.machine,
+    rc: () => this.rc,
+    log: this.log,
+    requireStopped: () => this.requireStopped(),
+    runToNextTransition: (vcpu) => this.resume(() => this.rc!.startStepToTransition(vcpu)),
+    describeCode: (level, address) => this.describeAddress(level, address),
+  });
 
   constructor() {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
+    this.custom.reverse = this.reverse;
+    registerControlBlocks(this.custom, { requireStopped: () => this.requireStopped(), edited: () => this.edited() });
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -86,16 +130,14 @@ export class NestvirtSession extends DebugSession {
       supportsDisassembleRequest: true,
       supportsLoadedSourcesRequest: true,
       supportsExceptionInfoRequest: true,
+      supportsExceptionFilterOptions: true,
       supportsTerminateRequest: true,
-      supportsStepBack: false,
-      supportsSetVariable: false,
-      supportsDataBreakpoints: false,
-      exceptionBreakpointFilters: [{
-        filter: EXCEPTION_FILTER,
-        label: 'Exception in the guest',
-        description: 'Stop when an exception (#PF, #GP, #UD, …) is delivered to the guest, at the first instruction of its handler',
-        default: false,
-      }],
+      supportsStepBack: true,
+      supportsSetVariable: true,
+      supportsDataBreakpoints: true,
+      supportsDataBreakpointBytes: true,
+      supportsCompletionsRequest: true,
+      exceptionBreakpointFilters: EXCEPTION_BREAKPOINT_FILTERS,
     };
     this.sendResponse(response);
   }
@@ -154,8 +196,31 @@ export class NestvirtSession extends DebugSession {
       frames: frameOracle(() => this.symbols),
       maxInstructions: plan.maxInstructions,
     });
-    this.rc.stopOnException = () => this.exceptionFilters.has(EXCEPTION_FILTER);
+    const rc = this.rc;
+    // Recorded before RunControl decides on it, so conditions see the completed transition.
+    machine.events.on((e) => { if (e.kind === 'transition') this.log.record(e, machine.cpus[e.vcpu]); });
+    if (plan.trace) this.traceTo(machine, plan.trace);
+    // Each hook remembers which filter decided: the stop is reported (and exceptionInfo asked) later.
+    rc.stopOnException = (e) => {
+      const filter = this.filters.matchException(e, rc.levelOf(machine.cpus[e.vcpu]));
+      if (filter) this.lastFilterStop = { filter };
+      return filter !== undefined;
+    };
+    rc.stopOnTransition = (e) => {
+      const transition = this.log.record(e, machine.cpus[e.vcpu]);
+      const filter = this.filters.matchTransition(transition);
+      if (filter) this.lastFilterStop = { filter, transition };
+      return filter !== undefined;
+    };
+    rc.stopOnTripleFault = (e) => {
+      const level = rc.levelOf(machine.cpus[e.vcpu]);
+      if (!this.filters.matchTripleFault(e, level)) return false;
+      this.lastFilterStop = { filter: FILTER.tripleFault, transition: tripleFaultAsTransition(e, level) };
+      return true;
+    };
     this.rc.breakpointFilter = (cpu, level, ids) => this.bps.filter(cpu, level, ids);
+    this.dataBps = new DataBreakpoints(machine, () => rc.running, () => rc.requestStop());
+    this.reverse.attach(machine);
     machine.events.on((e) => this.onMachineEvent(e));
     this.bps.resolveAllBreakpoints();
   }
@@ -206,6 +271,7 @@ export class NestvirtSession extends DebugSession {
     let stop: StopInfo | null;
     try {
       stop = rc.runSlice();
+      this.reverse.afterSlice();
     } catch (e) {
       this.flushSerial();
       this.console(`nestvirt: internal error: ${(e as Error).stack ?? e}\n`);
@@ -219,6 +285,8 @@ export class NestvirtSession extends DebugSession {
 
   private reportStop(s: StopInfo): void {
     this.lastStop = s;
+    const dataHit = this.dataBps?.takeHit();
+    if (s.reason !== 'end') this.announceTransitions();
     switch (s.reason) {
       case 'end': {
         this.console(`nestvirt: ${describeEnd(s.end)}\n`);
@@ -235,14 +303,54 @@ export class NestvirtSession extends DebugSession {
         this.sendEvent(ev);
         return;
       }
-      case 'step': this.stopped('step', s.vcpu, s.note ? `Paused after step: ${s.note}` : undefined); return;
-      case 'pause': this.stopped('pause', s.vcpu, `Paused at ${this.describeAddress(1, this.machine!.cpus[s.vcpu].ripLinear())}`); return;
+      case 'step': {
+        const t = s.transition ? this.log.get(s.transition.seq) : undefined;
+        const note = t ? `${describeTransition(t)}; now in L${t.to} at ${this.describeHere(s.vcpu)}` : s.note;
+        this.stopped('step', s.vcpu, note ? `Paused after step: ${note}` : undefined);
+        return;
+      }
+      case 'pause': {
+        if (dataHit) {
+          // A data breakpoint ended the run (data-breakpoints.ts): after the instruction that wrote.
+          const ev = this.stoppedEvent('data breakpoint', dataHit.vcpu, `Paused on data breakpoint: ${dataHit.description}; now at ${this.describeHere(dataHit.vcpu)}`);
+          ev.body.hitBreakpointIds = dataHit.dapIds;
+          this.sendEvent(ev);
+          return;
+        }
+        this.stopped('pause', s.vcpu, `Paused at ${this.describeHere(s.vcpu)}`);
+        return;
+      }
       case 'exception': {
         const e = s.event;
-        this.stopped('exception', s.vcpu, `Paused on exception: ${describeStop(s)}`, `${excName(e.vector)} (vector ${e.vector})`);
+        const inL2 = this.lastFilterStop?.filter === FILTER.l2Exception;
+        const what = inL2 ? describeL2Exception(e) : `Paused on exception: ${describeStop(s)}`;
+        this.stopped('exception', s.vcpu, inL2 ? `${what}; now in L${this.rc!.levelOf(this.machine!.cpus[s.vcpu])} at ${this.describeHere(s.vcpu)}` : what, `${excName(e.vector)} (vector ${e.vector})`);
+        return;
+      }
+      case 'transition': {
+        const t = this.log.get(s.event.seq) ?? s.event;
+        this.stopped('exception', s.vcpu, describeTransition(t), t.check ? `${t.check.id} (${t.check.section})` : `${t.reasonName} (${t.reason})`);
+        return;
+      }
+      case 'triple-fault': {
+        this.stopped('exception', s.vcpu, `Triple fault on vCPU ${s.vcpu} at ${hex64(s.event.rip)}: ${s.event.reason} (continuing ends the run)`, 'triple fault');
         return;
       }
     }
+  }
+
+  /** "0x401000 in fn main.c:12" for where a vCPU is now, with its running level's symbols. */
+  private describeHere(vcpu: number): string {
+    const cpu = this.machine!.cpus[vcpu];
+    return this.describeAddress(this.rc!.levelOf(cpu), cpu.ripLinear());
+  }
+
+  /** nestvirt/transitionsChanged at a stop, when transitions happened since the last one. */
+  private announceTransitions(): void {
+    if (this.log.count === this.announcedTransitions) return;
+    this.announcedTransitions = this.log.count;
+    const body: TransitionsChangedBody = { total: this.log.count, icountNow: this.machine?.instructions ?? 0 };
+    this.sendEvent(new Event(NESTVIRT_EVENT.transitionsChanged, body));
   }
 
   private stoppedEvent(reason: string, vcpu: number, description?: string, text?: string): DebugProtocol.StoppedEvent {
@@ -265,7 +373,7 @@ export class NestvirtSession extends DebugSession {
 
   private requireStopped(): { machine: Machine; rc: RunControl } {
     if (!this.machine || !this.rc) throw new RequestError(ERR.notLaunched, 'no machine: launch a kernel first');
-    if (this.rc.running) throw new RequestError(ERR.running, 'the machine is running: pause it first');
+    if (this.rc.running || this.reverse.running) throw new RequestError(ERR.running, 'the machine is running: pause it first');
     if (this.terminated) throw new RequestError(ERR.notLaunched, 'the run has ended');
     return { machine: this.machine, rc: this.rc };
   }
@@ -311,9 +419,30 @@ export class NestvirtSession extends DebugSession {
     this.step(response, args.threadId, 'out', args.granularity);
   }
 
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    this.guard(response, () => { this.requireStopped(); this.reverse.stepBack(args.threadId, args.granularity); this.sendResponse(response); });
+  }
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): void {
+    this.guard(response, () => { this.requireStopped(); this.reverse.reverseContinue(args.threadId); this.sendResponse(response); });
+  }
+
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     this.rc?.pause();
+    this.reverse.pause();
     this.sendResponse(response);
+  }
+
+  // ------------------------------------------------------ custom requests
+
+  /** nestvirt/* requests (protocol.ts), answered by session-custom.ts. */
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    this.guard(response, () => {
+      const r = this.custom.handle(command, args);
+      if (!r) throw new RequestError(ERR.badRequest, `unknown request '${command}'`);
+      response.body = r.body;
+      this.sendResponse(response);
+      r.after?.();
+    });
   }
 
   // ----------------------------------------------------------- breakpoints
@@ -357,16 +486,23 @@ export class NestvirtSession extends DebugSession {
   }
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
-    const wanted = [...(args.filters ?? []), ...(args.filterOptions ?? []).map((o) => o.filterId)];
-    this.exceptionFilters = new Set(wanted.filter((f) => f === EXCEPTION_FILTER));
-    response.body = {
-      breakpoints: wanted.map((f) => (f === EXCEPTION_FILTER ? { verified: true } : { verified: false, message: `unknown exception filter '${f}'` })),
-    };
-    this.sendResponse(response);
+    this.guard(response, () => {
+      response.body = { breakpoints: this.filters.set(args) };
+      this.sendResponse(response);
+    });
   }
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
     const s = this.lastStop;
+    if (s && (s.reason === 'transition' || s.reason === 'triple-fault')) {
+      const t = s.reason === 'transition' ? this.log.get(s.event.seq) ?? s.event : this.lastFilterStop?.transition;
+      if (t) {
+        response.body = transitionExceptionInfo(t);
+        if (s.reason === 'triple-fault') response.body.description = `Triple fault on vCPU ${s.vcpu}: ${s.event.reason}`;
+        this.sendResponse(response);
+        return;
+      }
+    }
     if (!s || s.reason !== 'exception') {
       this.sendErrorResponse(response, { id: ERR.badRequest, format: 'not stopped on an exception', showUser: false });
       return;
@@ -394,22 +530,11 @@ export class NestvirtSession extends DebugSession {
       const { machine, rc } = this.requireStopped();
       const cpu = machine.cpus[args.threadId - 1];
       if (!cpu) throw new RequestError(ERR.badRequest, `no thread ${args.threadId}`);
-      const level = rc.levelOf(cpu);
-      const frames: DebugProtocol.StackFrame[] = [];
-      let ctx = unwindContext(cpu);
-      for (let index = 0; index < MAX_FRAMES; index++) {
-        const id = this.nextFrameId++;
-        this.frames.set(id, { vcpu: cpu.id, index, pc: ctx.pc, sp: ctx.sp, fp: ctx.fp });
-        frames.push(this.makeFrame(id, level, ctx.pc, index));
-        const s = this.symbolsAt(level, index === 0 ? ctx.pc : ctx.pc - 1);
-        const up = s?.unwind(ctx);
-        // The stack grows down: a caller's frame is above its callee's.
-        if (!up || up.pc === 0 || up.sp <= ctx.sp) break;
-        ctx = callerContext(cpu, up, true);
-      }
-      const labelId = this.nextFrameId++;
-      this.frames.set(labelId, { vcpu: cpu.id, index: frames.length, pc: 0, sp: 0, fp: 0, label: true });
-      frames.push({ id: labelId, name: 'L0 — nestvirt', line: 0, column: 0, presentationHint: 'label' });
+      const frames = nestingStack(cpu, rc.levelOf(cpu), {
+        symbols: () => this.symbols,
+        frameId: (ref) => { const id = this.nextFrameId++; this.frames.set(id, ref); return id; },
+        makeFrame: (id, level, pc, exact) => this.makeFrame(id, level, pc, exact),
+      });
       const start = args.startFrame ?? 0;
       const count = args.levels && args.levels > 0 ? args.levels : frames.length;
       response.body = { stackFrames: frames.slice(start, start + count), totalFrames: frames.length };
@@ -417,10 +542,10 @@ export class NestvirtSession extends DebugSession {
     });
   }
 
-  private makeFrame(id: number, level: Level, pc: number, index: number): DebugProtocol.StackFrame {
+  private makeFrame(id: number, level: Level, pc: number, exact: boolean): DebugProtocol.StackFrame {
     const s = this.symbolsAt(level, pc);
     // A caller frame's pc is a return address: its call is the byte before.
-    const lookup = index === 0 ? pc : pc - 1;
+    const lookup = exact ? pc : pc - 1;
     const fn = s ? symbolize(s, lookup) : undefined;
     const name = `${fn ? fn.replace(/\+0x[0-9a-f]+$/, '') : hex64(pc)}`;
     const line = s?.lineAt(lookup);
@@ -441,9 +566,12 @@ export class NestvirtSession extends DebugSession {
     const c = cpu ?? this.machine?.cpus[0];
     if (!c) return undefined;
     const mine = this.symbols.filter((x) => x.level === level);
+    // Reads without an address space read the frame's level (a suspended L1 frame: L1's addresses).
+    const own = level === runningLevel(c) ? null : level === 2 ? 'l2' : 'l1';
     return {
       cpu: c,
-      vmcsField: (name) => vmcsFieldValue(c, name),
+      vmcsField: (name) => vmcsFieldValue(c, name) ?? vmcbFieldValue(c, name),
+      readMemory: (space, addr, size) => readHalvesRef(c, { space: space ?? own, address: addr }, size),
       symbol: (name) => {
         for (const s of mine) {
           const a = s.addressOf(name);
@@ -492,12 +620,68 @@ export class NestvirtSession extends DebugSession {
     });
   }
 
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    this.guard(response, () => {
+      this.requireStopped();
+      const get = this.varHandles.get(args.variablesReference);
+      if (!get) throw new RequestError(ERR.badRequest, `no variables reference ${args.variablesReference}`);
+      response.body = { value: setVariable(get(), args.name, args.value) };
+      this.sendResponse(response);
+      this.edited();
+    });
+  }
+
+  /** After an edit (setVariable, setControlField): watches take the new values, views refresh. */
+  private edited(): void {
+    this.reverse.edited();
+    this.dataBps?.resync();
+    this.rc?.codeChanged();
+    this.sendEvent(new InvalidatedEvent(['variables', 'stacks']));
+  }
+
+  protected override dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    this.guard(response, () => {
+      const node = args.variablesReference ? this.varHandles.get(args.variablesReference)?.().find((n) => n.name === args.name) : undefined;
+      if (!this.dataBps) throw new RequestError(ERR.notLaunched, 'no machine: launch a kernel first');
+      response.body = this.dataBps.info(args, node);
+      this.sendResponse(response);
+    });
+  }
+
+  protected override setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    this.guard(response, () => {
+      if (!this.dataBps) throw new RequestError(ERR.notLaunched, 'no machine: launch a kernel first');
+      response.body = { breakpoints: this.dataBps.set(args.breakpoints) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected override completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+    this.guard(response, () => {
+      const cpu = this.machine?.cpus[0];
+      const f = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
+      const c = cpu ? this.machine!.cpus[f?.vcpu ?? 0] : undefined;
+      const level = f?.level || (c ? runningLevel(c) : 1);
+      const plan = this.plan;
+      const files = plan ? [{ level: 1, bytes: plan.machine.kernel }, ...plan.symbols].filter((x) => x.level === level) : [];
+      const items = completions(args.text, this.convertClientColumnToDebugger(args.column) - 1, {
+        vmx: c ? vmcsFieldValue(c, 'VMCS_LINK_POINTER') !== undefined : false,
+        svm: c ? vmcbFieldValue(c, 'EXITCODE') !== undefined : false,
+        symbols: files.flatMap((x) => elfSymbolNames(x.bytes)),
+      });
+      for (const i of items) if (i.start !== undefined) i.start = this.convertDebuggerColumnToClient(i.start + 1);
+      response.body = { targets: items };
+      this.sendResponse(response);
+    });
+  }
+
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     this.guard(response, () => {
       const { machine, rc } = this.requireStopped();
       const f = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
       const cpu = machine.cpus[f?.vcpu ?? 0];
-      const level = rc.levelOf(cpu);
+      // A suspended outer level's frame evaluates names with that level's symbols.
+      const level = f?.level || rc.levelOf(cpu);
       const r = evaluate(args.expression, this.evalEnv(level, cpu)!);
       const addr = foldBig(r.value);
       const s = this.symbolsAt(level, addr);
@@ -516,14 +700,8 @@ export class NestvirtSession extends DebugSession {
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
     this.guard(response, () => {
       const { machine } = this.requireStopped();
-      const start = parseAddress(args.memoryReference, 'memoryReference') + BigInt(args.offset ?? 0);
-      const count = Math.max(0, Math.min(args.count, 1 << 20));
-      const r = readLinear(machine.cpus[0], foldBig(start), count);
-      response.body = {
-        address: '0x' + start.toString(16),
-        data: Buffer.from(r.data.buffer, r.data.byteOffset, r.readable).toString('base64'),
-        unreadableBytes: count - r.readable,
-      };
+      // Level-prefixed references (l1: l2: gpa: l2gpa:): memory-references.ts.
+      response.body = readMemoryBody(machine.cpus[0], args);
       this.sendResponse(response);
     });
   }
@@ -531,19 +709,12 @@ export class NestvirtSession extends DebugSession {
   protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
     this.guard(response, () => {
       const { machine, rc } = this.requireStopped();
-      const start = parseAddress(args.memoryReference, 'memoryReference') + BigInt(args.offset ?? 0);
-      const data = new Uint8Array(Buffer.from(args.data, 'base64'));
-      const cpu = machine.cpus[0];
-      const lin = foldBig(start);
-      const writable = readLinear(cpu, lin, data.length).readable;
-      if (writable < data.length && !args.allowPartial) {
-        throw new RequestError(ERR.badRequest, `cannot write ${data.length} bytes at 0x${start.toString(16)}: only ${writable} are mapped RAM`);
-      }
-      const n = writeLinear(machine.cpus, cpu, lin, data.subarray(0, writable));
+      response.body = writeMemoryBody(machine.cpus, machine.cpus[0], args);
       rc.codeChanged();
-      response.body = { bytesWritten: n, offset: args.offset ?? 0 };
+      this.reverse.edited();
+      this.dataBps?.resync();
       this.sendResponse(response);
-      this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, n));
+      this.sendEvent(new MemoryEvent(args.memoryReference, args.offset ?? 0, response.body.bytesWritten ?? 0));
       this.sendEvent(new InvalidatedEvent(['variables']));
     });
   }
@@ -623,6 +794,28 @@ export class NestvirtSession extends DebugSession {
     const text = this.serial;
     this.serial = '';
     this.sendEvent(new OutputEvent(text, 'stdout'));
+  }
+
+  /**
+   * The launch attribute `trace`: the same lines `nestvirt run --trace` prints,
+   * one per transition, to the debug console or appended to a file.
+   */
+  private traceTo(machine: Machine, t: NonNullable<LaunchPlan['trace']>): void {
+    let fd = -1;
+    if (t.to === 'file') {
+      try { fd = fs.openSync(t.path, 'w'); } catch (e) { throw new LaunchError('trace', `cannot write '${t.path}': ${(e as Error).message}`); }
+    }
+    // Going forward again after a reverse step re-emits transitions with their
+    // original numbers: each is traced once.
+    let next = 0;
+    machine.events.on((e) => {
+      if (e.kind !== 'transition' || e.seq < next) return;
+      next = e.seq + 1;
+      const line = formatTraceLine(e);
+      if (line === null) return;
+      if (fd >= 0) fs.writeSync(fd, line + '\n');
+      else { this.flushSerial(); this.console(line + '\n'); }
+    });
   }
 
   private console(text: string): void {

@@ -108,7 +108,9 @@ function main(): void {
   }
   for (const l of bochsLines) console.log(l);
   nestedRoundTrips();
+  (require('./nested-svm') as typeof import('./nested-svm')).nestedSvmRoundTrips(); // bench/nested-svm.ts
   if (!haveBochs) console.log('Bochs: not installed');
 }
 
 main();
+(require('./adapter') as typeof import('./adapter')).adapterBench().catch((e: Error) => { console.error(e); process.exitCode = 1; }); // bench/adapter.ts

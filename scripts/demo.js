@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // `npm start`: the nested demo, headless. Builds the example kernels when gcc
 // is present (else uses the prebuilt copies in examples/prebuilt/), then runs
-// two real L1 hypervisors under nestvirt's built-in L0 with the transition
-// trace: vmx-hello (L2 exits reflected to L1, one named rule each) and
-// vmx-bad-entry (a VM-entry failure explained by check id and SDM section).
+// real L1 hypervisors under nestvirt's built-in L0 with the transition trace:
+// vmx-hello (L2 exits reflected to L1, one named rule each, an EPT violation),
+// vmx-bad-entry (a VM-entry failure explained by check id and SDM section),
+// svm-hello (nested SVM with nested paging) and svm-bad-vmrun (a VMRUN
+// consistency check). Each runs with the options of its expected-output file
+// (examples/expected/NAME.json: CPU policy and memory), as examples/check.js does.
 'use strict';
 const { spawnSync } = require('child_process');
 const path = require('path');
@@ -21,12 +24,14 @@ if (haveGcc) {
 }
 
 let failed = false;
-for (const name of ['vmx-hello', 'vmx-bad-entry']) {
+for (const name of ['vmx-hello', 'vmx-bad-entry', 'svm-hello', 'svm-bad-vmrun']) {
   const kernel = path.join(dir, `${name}.elf`);
   if (!fs.existsSync(kernel)) { console.error(`npm start: ${kernel} is missing`); process.exit(1); }
-  console.log(`\n$ nestvirt run ${path.relative(root, kernel)} --trace -\n`);
+  const expected = JSON.parse(fs.readFileSync(path.join(root, 'examples', 'expected', `${name}.json`), 'utf8'));
+  const opts = ['--cpu', expected.cpu || 'max', '-m', expected.memory || '256M'];
+  console.log(`\n$ nestvirt run ${path.relative(root, kernel)} ${opts.join(' ')} --trace -\n`);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'nestvirt'), 'run', kernel, '--trace', '-'], {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'nestvirt'), 'run', kernel, ...opts, '--trace', '-'], {
     stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
   });
   process.stdout.write(r.stdout);

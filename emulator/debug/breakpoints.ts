@@ -64,5 +64,8 @@ export class BreakpointTable {
 
   count(level: Level): number { return this.byAddr[level].size; }
 
+  /** Addresses with a breakpoint over every level (run control runs exactly when any level has one). */
+  get armed(): number { return this.byAddr[0].size + this.byAddr[1].size + this.byAddr[2].size; }
+
   all(): Breakpoint[] { return [...this.byId.values()]; }
 }

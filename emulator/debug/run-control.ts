@@ -17,9 +17,17 @@
 // Pending interrupts are taken before a stretch is measured (the same check
 // the core makes at a block boundary). index.ts describes the core hook that
 // would replace the decode-ahead.
+//
+// Nesting: a vCPU runs at one level at a time (L1, or L2 under L1's VMCS12:
+// l0/vmx-state.ts) and only that level's breakpoints and step targets
+// count. A VM transition also cuts a measured stretch (execution continues
+// at another level's address), may stop the run (the host's transition
+// filter), and ends or redirects a step: stepping into VMLAUNCH/VMRESUME
+// stops at L2's first instruction, stepping over it runs until L1 runs
+// again, stepping out of L2 runs to the next exit to L1.
 import type { Machine, RunEnd } from '../machine/machine';
 import type { Cpu } from '../x86/cpu';
-import type { ExceptionEvent, Level, MachineEvent } from '../events';
+import type { ExceptionEvent, Level, MachineEvent, TransitionEvent, TripleFaultEvent } from '../events';
 import { CpuMode } from '../x86/state';
 import { SS } from '../x86/regs';
 import { fold } from '../x86/canon';
@@ -30,6 +38,7 @@ import { BreakpointTable } from './breakpoints';
 import { LineOracle, FrameOracle } from './oracles';
 import { StopInfo } from './stop';
 import { fetchByte } from './guest-memory';
+import { vmxStateOf } from '../l0/vmx-instructions';
 
 export type StepKind = 'into' | 'over' | 'out';
 export type StepGranularity = 'instruction' | 'line';
@@ -43,8 +52,11 @@ export interface RunControlOptions {
   maxInstructions?: number;
 }
 
-/** Stop when execution reaches `address` with the stack pointer at or above `minSp` (a frame has returned). */
-interface Target { address: number; minSp: number }
+/** Stop when `level` reaches `address` with the stack pointer at or above `minSp` (a frame has returned). */
+interface Target { address: number; minSp: number; level: Level }
+
+/** A step waiting for a transition of its vCPU (into/out of a level, stepToTransition). */
+interface TransitionWait { vcpu: number; until: (e: TransitionEvent) => boolean }
 
 type Advance = { kind: 'budget' } | { kind: 'target' } | { kind: 'stop'; stop: StopInfo };
 
@@ -73,12 +85,21 @@ export class RunControl {
    * Asked once per arrival: an empty answer runs on past the address.
    */
   breakpointFilter: ((cpu: Cpu, level: Level, ids: readonly number[]) => readonly number[]) | null = null;
+  /** Decides whether a VM transition stops the run (the host's VM-exit / entry-failure filters). */
+  stopOnTransition: ((e: TransitionEvent) => boolean) | null = null;
+  /** Decides whether a triple fault / shutdown stops the run before it ends (the host can inspect the state). */
+  stopOnTripleFault: ((e: TripleFaultEvent) => boolean) | null = null;
   maxInstructions: number;
   readonly slice: number;
 
   private op: Generator<void, StopInfo> | null = null;
   private pauseRequested = false;
-  private pendingException: ExceptionEvent | null = null;
+  /** A stop decided inside an event listener (exception, transition, triple fault), reported when the run returns. */
+  private pending: StopInfo | null = null;
+  private waitTransition: TransitionWait | null = null;
+  /** Per vCPU: transitions seen so far (a step notices one happened during its instruction). */
+  private transitionCount: number[];
+  private lastTransition: (TransitionEvent | undefined)[];
   /** Set while a measured stretch runs: an exception cuts it short. */
   private measuring = false;
   private sliceEnd = 0;
@@ -88,8 +109,8 @@ export class RunControl {
   /** Per vCPU: the breakpoint filter already let this (icount, address) pass. */
   private passedIcount: number[];
   private passedLin: number[];
-  /** Straight-line distances: (linear address, mode) -> instructions to run. */
-  private distance = new Map<number, number>();
+  /** Straight-line distances per level: (linear address, mode) -> instructions to run. */
+  private distance = [new Map<number, number>(), new Map<number, number>(), new Map<number, number>()];
   private distanceGen = -1;
   private targets: Target[] | null = null;
   private targetSet = new Set<number>();
@@ -104,14 +125,16 @@ export class RunControl {
     this.skipLin = machine.cpus.map(() => -1);
     this.passedIcount = machine.cpus.map(() => -1);
     this.passedLin = machine.cpus.map(() => -1);
+    this.transitionCount = machine.cpus.map(() => 0);
+    this.lastTransition = machine.cpus.map(() => undefined);
     machine.events.on((e) => this.onEvent(e));
     const mem = machine.mem;
     const prev = mem.onCodeWrite;
-    mem.onCodeWrite = (pfn) => { prev?.(pfn); this.distance.clear(); };
+    mem.onCodeWrite = (pfn) => { prev?.(pfn); this.clearDistances(); };
   }
 
-  /** The nesting level a vCPU runs at. Only L1 exists until nested VMX/SVM lands. */
-  levelOf(_cpu: Cpu): Level { return 1; }
+  /** The nesting level a vCPU runs at: 2 while L0 runs L2 for it (l0/vmx-state.ts), else 1. */
+  levelOf(cpu: Cpu): Level { return vmxStateOf(cpu)?.level ?? 1; }
 
   get running(): boolean { return this.op !== null; }
   get ended(): RunEnd | null {
@@ -130,14 +153,31 @@ export class RunControl {
     this.begin(this.stepOp(this.machine.cpus[vcpu], kind, granularity));
   }
 
+  /** Starts running until the vCPU's next VM transition (any type); drive it with runSlice(). */
+  startStepToTransition(vcpu: number): void {
+    const cpu = this.machine.cpus[vcpu];
+    this.begin((function* (rc: RunControl): Generator<void, StopInfo> {
+      if (rc.ended) return { reason: 'end', end: rc.ended };
+      return yield* rc.runUntilTransition(cpu, () => true);
+    })(this));
+  }
+
   /** Asks a running operation to stop at the next slice boundary. */
   pause(): void { if (this.op) this.pauseRequested = true; }
+  /**
+   * Stops the running operation at the current instruction boundary (a host
+   * watch fired, e.g. a data breakpoint): unlike pause(), which takes effect
+   * at the end of the slice, the machine stops now.
+   */
+  requestStop(vcpu = 0): void { if (this.op) this.stopNow({ reason: 'pause', vcpu }); }
 
   /** Guest memory was changed from outside (debugger write): forget decoded lookahead. */
-  codeChanged(): void { this.distance.clear(); }
+  codeChanged(): void { this.clearDistances(); }
+
+  private clearDistances(): void { for (const d of this.distance) d.clear(); }
 
   /** Abandons a running operation without a stop (disconnect). */
-  abort(): void { this.op = null; this.pauseRequested = false; }
+  abort(): void { this.op = null; this.pauseRequested = false; this.waitTransition = null; }
 
   /**
    * Advances the current operation by about `budget` instructions. Returns
@@ -186,17 +226,19 @@ export class RunControl {
   private begin(op: Generator<void, StopInfo>): void {
     if (this.op) throw new Error('an operation is already running');
     this.pauseRequested = false;
-    this.pendingException = null;
+    this.pending = null;
+    this.waitTransition = null;
     // A breakpoint at the place we stopped does not fire again until execution moves.
     for (const c of this.machine.cpus) { this.skipIcount[c.id] = c.icount; this.skipLin[c.id] = c.ripLinear(); }
-    this.distance.clear();
+    this.clearDistances();
     this.op = op;
   }
 
   private finish(s: StopInfo): StopInfo {
     this.op = null;
     this.pauseRequested = false;
-    this.pendingException = null;
+    this.pending = null;
+    this.waitTransition = null;
     this.setTargets(null);
     if (s.reason === 'breakpoint') for (const id of s.ids) { const bp = this.breakpoints.get(id); if (bp) bp.hits++; }
     this.lastStop = s;
@@ -204,14 +246,32 @@ export class RunControl {
   }
 
   private onEvent(e: MachineEvent): void {
-    if (e.kind !== 'exception' || !this.op) return;
-    if (this.stopOnException?.(e)) {
-      this.pendingException = e;
-      this.machine.stop();
-    } else if (this.measuring) {
-      // The stretch was measured for straight-line code; the fault diverted it.
-      this.machine.stop();
+    if (e.kind === 'transition') { this.transitionCount[e.vcpu]++; this.lastTransition[e.vcpu] = e; }
+    if (!this.op || this.pending) return;
+    switch (e.kind) {
+      case 'exception':
+        if (this.stopOnException?.(e)) this.stopNow({ reason: 'exception', vcpu: e.vcpu, event: e });
+        // The stretch was measured for straight-line code; the fault diverted it.
+        else if (this.measuring) this.machine.stop();
+        return;
+      case 'transition': {
+        const w = this.waitTransition;
+        if (w && w.vcpu === e.vcpu && w.until(e)) this.stopNow({ reason: 'step', vcpu: e.vcpu, transition: e });
+        else if (this.stopOnTransition?.(e)) this.stopNow({ reason: 'transition', vcpu: e.vcpu, event: e });
+        // Execution goes on at another level's address: the measured stretch no longer applies.
+        else if (this.measuring) this.machine.stop();
+        return;
+      }
+      case 'triple-fault':
+        if (this.stopOnTripleFault?.(e)) this.pending = { reason: 'triple-fault', vcpu: e.vcpu, event: e };
+        return;
+      default:
     }
+  }
+
+  private stopNow(s: StopInfo): void {
+    this.pending = s;
+    this.machine.stop();
   }
 
   private *continueOp(): Generator<void, StopInfo> {
@@ -225,21 +285,30 @@ export class RunControl {
   private *stepOp(cpu: Cpu, kind: StepKind, gran: StepGranularity): Generator<void, StopInfo> {
     const done = (note?: string): StopInfo => ({ reason: 'step', vcpu: cpu.id, note });
     if (this.ended) return { reason: 'end', end: this.ended };
+    const level = this.levelOf(cpu);
     if (kind === 'out') {
+      // Out of L2 (not of an L2 function): to the next exit to L1, stopped at L1's HOST_RIP.
+      if (level === 2) return yield* this.runUntilTransition(cpu, (e) => e.to === 1);
       const s = yield* this.stepOut(cpu);
       return s ?? done();
     }
-    const level = this.levelOf(cpu);
     const start = gran === 'line' ? this.lines?.lineAt(level, cpu.ripLinear()) : undefined;
     if (!start) {
       // One instruction (over: a call and what it calls count as one).
       const i = this.insnAt(cpu);
+      const lin = cpu.ripLinear();
       if (kind === 'over' && i && CALL_LIKE.has(baseMnemonic(i))) {
-        const s = yield* this.runTo(cpu, [{ address: cpu.ripLinear() + i.len, minSp: spOf(cpu) }]);
+        const s = yield* this.runTo(cpu, [{ address: lin + i.len, minSp: spOf(cpu), level }]);
         return s ?? done();
       }
+      const seen = this.transitionCount[cpu.id];
       const r = this.singleStep(cpu);
-      return r.kind === 'stop' ? r.stop : done();
+      if (r.kind === 'stop') return r.stop;
+      if (this.transitionCount[cpu.id] !== seen) {
+        const t = yield* this.acrossTransition(cpu, kind, level, i ? lin + i.len : lin);
+        if (t) return t;
+      }
+      return done();
     }
     // Line step: until the start of a statement on another line, or any
     // statement once the frame has changed (returned or entered).
@@ -251,17 +320,22 @@ export class RunControl {
       const i = this.insnAt(cpu);
       const m = i ? baseMnemonic(i) : '';
       const sp = spOf(cpu);
+      const seen = this.transitionCount[cpu.id];
       if (i && CALL_LIKE.has(m) && kind === 'over') {
-        const s = yield* this.runTo(cpu, [{ address: lin + i.len, minSp: sp }]);
+        const s = yield* this.runTo(cpu, [{ address: lin + i.len, minSp: sp, level }]);
         if (s) return s;
       } else {
         const r = this.singleStep(cpu);
         if (r.kind === 'stop') return r.stop;
         const now = cpu.ripLinear();
-        if (i && CALL_LIKE.has(m)) {
+        if (this.transitionCount[cpu.id] !== seen) {
+          // A VM entry, exit or entry failure happened in this instruction.
+          const t = yield* this.acrossTransition(cpu, kind, level, i ? lin + i.len : lin);
+          if (t) return t;
+        } else if (i && CALL_LIKE.has(m)) {
           // Stepped into a call: stay if the callee has lines, else run until it returns.
           if (!lines.lineAt(level, now)) {
-            const s = yield* this.runTo(cpu, [{ address: lin + i.len, minSp: sp }]);
+            const s = yield* this.runTo(cpu, [{ address: lin + i.len, minSp: sp, level }]);
             if (s) return s;
           } else frameChanged = true;
         } else if (i && RETURN_LIKE.has(m)) {
@@ -272,7 +346,7 @@ export class RunControl {
         } else if (i && !(i.entry.f & F.END) && now !== lin + i.len) {
           // Diverted into an exception or interrupt handler: back to where it returns.
           if (kind === 'over' || !lines.lineAt(level, now)) {
-            const s = yield* this.runTo(cpu, [{ address: lin, minSp: sp }, { address: lin + i.len, minSp: sp }]);
+            const s = yield* this.runTo(cpu, [{ address: lin, minSp: sp, level }, { address: lin + i.len, minSp: sp, level }]);
             if (s) return s;
           } else frameChanged = true;
         } else if (i && (i.entry.f & F.END) && !lines.lineAt(level, now)) {
@@ -290,11 +364,43 @@ export class RunControl {
     }
   }
 
+  /**
+   * After an instruction of a step at `level` made a VM transition: the stop
+   * that ends the step, or null when the step goes on from where the
+   * instruction completed (`next`, as seen from `level`). Into: any level
+   * change stops (at L2's first instruction, at L1's HOST_RIP). Over: the
+   * other level runs until `level` runs again; stop there unless it is back
+   * at `next` (an L2 instruction L1 emulated). Within the level (an entry
+   * failure jumping to HOST_RIP), stop unless execution went on at `next`
+   * (VMfail).
+   */
+  private *acrossTransition(cpu: Cpu, kind: StepKind, level: Level, next: number): Generator<void, StopInfo | null> {
+    const last = (): TransitionEvent | undefined => this.lastTransition[cpu.id];
+    if (this.levelOf(cpu) === level) {
+      return cpu.ripLinear() === next ? null : { reason: 'step', vcpu: cpu.id, transition: last() };
+    }
+    if (kind === 'into') return { reason: 'step', vcpu: cpu.id, transition: last() };
+    const s = yield* this.runUntilTransition(cpu, (e) => e.to === level);
+    if (s.reason !== 'step') return s;
+    return cpu.ripLinear() === next ? null : s;
+  }
+
+  /** Runs (all vCPUs) until `until` accepts a transition of `cpu`: a step stop carrying it, or whatever stopped first. */
+  private *runUntilTransition(cpu: Cpu, until: (e: TransitionEvent) => boolean): Generator<void, StopInfo> {
+    for (;;) {
+      this.waitTransition = { vcpu: cpu.id, until };
+      const r = this.advance(cpu, null);
+      this.waitTransition = null;
+      if (r.kind === 'stop') return r.stop;
+      yield;
+    }
+  }
+
   /** Runs until the current function returns; null when it did (a step stop). */
   private *stepOut(cpu: Cpu): Generator<void, StopInfo | null> {
     const level = this.levelOf(cpu);
     const caller = this.frames?.callerOf(cpu, level);
-    if (caller) return yield* this.runTo(cpu, [{ address: caller.returnAddress, minSp: caller.cfa }]);
+    if (caller) return yield* this.runTo(cpu, [{ address: caller.returnAddress, minSp: caller.cfa, level }]);
     // No unwinder: execute, stepping over calls, until a return leaves this frame.
     const frameSp = spOf(cpu);
     for (let n = 0; ; n++) {
@@ -303,14 +409,18 @@ export class RunControl {
       const lin = cpu.ripLinear();
       const sp = spOf(cpu);
       if (i && CALL_LIKE.has(m)) {
-        const s = yield* this.runTo(cpu, [{ address: lin + i.len, minSp: sp }]);
+        const s = yield* this.runTo(cpu, [{ address: lin + i.len, minSp: sp, level }]);
         if (s) return s;
       } else {
+        const seen = this.transitionCount[cpu.id];
         const r = this.singleStep(cpu);
         if (r.kind === 'stop') return r.stop;
-        if (i && RETURN_LIKE.has(m) && spOf(cpu) > frameSp) return null;
-        if (i && !(i.entry.f & F.END) && cpu.ripLinear() !== lin + i.len) {
-          const s = yield* this.runTo(cpu, [{ address: lin, minSp: sp }, { address: lin + i.len, minSp: sp }]);
+        if (this.transitionCount[cpu.id] !== seen) {
+          const t = yield* this.acrossTransition(cpu, 'over', level, i ? lin + i.len : lin);
+          if (t) return t;
+        } else if (i && RETURN_LIKE.has(m) && spOf(cpu) > frameSp) return null;
+        else if (i && !(i.entry.f & F.END) && cpu.ripLinear() !== lin + i.len) {
+          const s = yield* this.runTo(cpu, [{ address: lin, minSp: sp, level }, { address: lin + i.len, minSp: sp, level }]);
           if (s) return s;
         }
       }
@@ -354,10 +464,10 @@ export class RunControl {
 
   /** What a finished machine.run() / cpu run means for the operation. */
   private afterRun(end: RunEnd | null): Advance | null {
-    if (this.pendingException) {
-      const e = this.pendingException;
-      this.pendingException = null;
-      return { kind: 'stop', stop: { reason: 'exception', vcpu: e.vcpu, event: e } };
+    if (this.pending) {
+      const stop = this.pending;
+      this.pending = null;
+      return { kind: 'stop', stop };
     }
     if (end && end.kind !== 'limit' && end.kind !== 'stopped') return { kind: 'stop', stop: { reason: 'end', end } };
     return this.limitReached();
@@ -371,7 +481,7 @@ export class RunControl {
     const lim = this.limitReached();
     if (lim) return lim;
     const m = this.machine;
-    const precise = targets !== null || this.breakpoints.count(1) > 0;
+    const precise = targets !== null || this.breakpoints.armed > 0;
     if (!precise) return this.afterRun(m.run(this.budgetLeft())) ?? BUDGET;
     if (m.cpus.length === 1) return this.advanceMeasured(m.cpus[0], false);
     if (cpu) return this.advanceMeasured(cpu, true);
@@ -386,9 +496,10 @@ export class RunControl {
   private advanceMeasured(cpu: Cpu, locked: boolean): Advance {
     const m = this.machine;
     const clock = m.clock;
-    const level = this.levelOf(cpu);
     let left = this.budgetLeft();
     while (left > 0) {
+      // Asked each stretch: a transition ends a stretch and changes the level.
+      const level = this.levelOf(cpu);
       if (cpu.halted || cpu.waitForSipi) {
         // Let time pass to the next deadline as the machine would, so a wake-up
         // interrupt is taken here and its handler's first instruction checked.
@@ -418,7 +529,7 @@ export class RunControl {
         if (ids.length) return { kind: 'stop', stop: { reason: 'breakpoint', vcpu: cpu.id, level, address: lin, ids: [...ids] } };
         if (this.targets && this.targetSet.has(lin)) {
           const sp = spOf(cpu);
-          if (this.targets.some((t) => t.address === lin && sp >= t.minSp)) return TARGET;
+          if (this.targets.some((t) => t.address === lin && sp >= t.minSp && t.level === level)) return TARGET;
           // A deeper activation (recursion): run past it.
           this.skipIcount[cpu.id] = cpu.icount;
           this.skipLin[cpu.id] = lin;
@@ -495,9 +606,10 @@ export class RunControl {
    */
   private straightLine(cpu: Cpu, lin: number, level: Level): number {
     const gen = this.breakpoints.generation;
-    if (this.distanceGen !== gen) { this.distance.clear(); this.distanceGen = gen; }
+    if (this.distanceGen !== gen) { this.clearDistances(); this.distanceGen = gen; }
+    const distance = this.distance[level];
     const key = lin * 8 + cpu.mode;
-    const cached = this.distance.get(key);
+    const cached = distance.get(key);
     if (cached !== undefined) return cached;
     let a = lin;
     let k = 0;
@@ -508,7 +620,7 @@ export class RunControl {
       if (i.invalid || (i.entry.f & F.END)) { k++; break; }
       a += i.len;
     }
-    this.distance.set(key, k);
+    distance.set(key, k);
     return k;
   }
 

@@ -1,12 +1,17 @@
 // Why a debug run stopped, in words a user reads in the editor.
-import type { ExceptionEvent, Level } from '../events';
+import type { ExceptionEvent, Level, TransitionEvent, TripleFaultEvent } from '../events';
 import type { RunEnd } from '../machine/machine';
 import { excName } from './trace-format';
 import { hex64 } from '../x86/canon';
 
 export type StopInfo =
   | { reason: 'breakpoint'; vcpu: number; level: Level; address: number; ids: number[] }
-  | { reason: 'step'; vcpu: number; note?: string }
+  /** `transition`: the step ended at a VM transition (into L2, out to L1, stepToTransition). */
+  | { reason: 'step'; vcpu: number; note?: string; transition?: TransitionEvent }
+  /** A transition the host's filter stopped on (RunControl.stopOnTransition); the vCPU is just past it. */
+  | { reason: 'transition'; vcpu: number; event: TransitionEvent }
+  /** A triple fault / shutdown the host asked to see before the run ends (RunControl.stopOnTripleFault). */
+  | { reason: 'triple-fault'; vcpu: number; event: TripleFaultEvent }
   | { reason: 'pause'; vcpu: number }
   | { reason: 'exception'; vcpu: number; event: ExceptionEvent }
   | { reason: 'end'; end: RunEnd };
@@ -18,6 +23,8 @@ export function describeStop(s: StopInfo): string {
     case 'step': return s.note ?? 'step';
     case 'pause': return 'paused';
     case 'exception': return describeException(s.event);
+    case 'transition': return `${s.event.type} ${s.event.reasonName}(${s.event.reason}) L${s.event.from}->L${s.event.to} on vCPU ${s.vcpu}`;
+    case 'triple-fault': return `triple fault on vCPU ${s.vcpu}: ${s.event.reason}`;
     case 'end': return describeEnd(s.end);
   }
 }

@@ -17,3 +17,16 @@ export function emitTransition(cpu: Cpu, t: TransitionFields): TransitionEvent {
   events.emit(e);
   return e;
 }
+
+/**
+ * Transitions numbered so far on `events` (the next seq). Snapshots
+ * (debug/snapshot.ts) save it and put it back on restore, so a replayed
+ * transition gets the seq it had the first time.
+ */
+export function transitionCount(events: EventStream): number {
+  return seqs.get(events) ?? 0;
+}
+
+export function setTransitionCount(events: EventStream, next: number): void {
+  seqs.set(events, next);
+}

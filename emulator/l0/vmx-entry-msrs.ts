@@ -5,9 +5,9 @@
 // semantics; one that WRMSR rejects becomes the failing entry
 // (MSR-LOAD-WRMSR-GP), as the processor would have stopped there.
 //
-// Limitation: the writes happen in L1's context, not after L2's guest state
-// was loaded, so an MSR whose acceptance depends on the loaded guest state
-// (e.g. IA32_EFER.LME against guest CR0.PG) is judged against L1's state.
+// On a successful entry the whole list is loaded after L2's guest state
+// (vmx-msr-lists.ts); an entry WRMSR refuses there fails the entry the same
+// way (entryMsrLoadFailure).
 import type { Cpu } from '../x86/cpu';
 import { writeMsr } from '../x86/msr';
 import { CpuFault } from '../x86/fault';
@@ -36,17 +36,33 @@ export function loadEntryMsrsBefore(cpu: Cpu, s: VmxVcpuState, f: EntryCheckFail
       writeMsr(cpu, index, lo, hi);
     } catch (err) {
       if (!(err instanceof CpuFault)) throw err;
-      const def = entryCheck('MSR-LOAD-WRMSR-GP');
-      if (!def) throw new Error('vm-entry check MSR-LOAD-WRMSR-GP missing');
-      return {
-        ok: false, stage: 'msr-load', id: def.id, sdm: def.sdm, rule: def.rule,
-        field: `VM-entry MSR-load entry ${k} (at 0x${a.toString(16)})`,
-        value: `MSR ${hex(index)}, value ${hex64(lo, hi)}`,
-        allowed: 'a value WRMSR at CPL 0 accepts',
-        related: [],
-        outcome: defaultOutcome('msr-load', k),
-      };
+      return wrmsrRefused(k, a, index, lo, hi);
     }
   }
   return f;
+}
+
+/** MSR-LOAD-WRMSR-GP for entry `k` (1-based) at `a`: WRMSR refused its value (SDM §27.4, exit reason 34). */
+function wrmsrRefused(k: number, a: number, index: number, lo: number, hi: number): EntryCheckFailure {
+  const def = entryCheck('MSR-LOAD-WRMSR-GP');
+  if (!def) throw new Error('vm-entry check MSR-LOAD-WRMSR-GP missing');
+  return {
+    ok: false, stage: 'msr-load', id: def.id, sdm: def.sdm, rule: def.rule,
+    field: `VM-entry MSR-load entry ${k} (at 0x${a.toString(16)})`,
+    value: `MSR ${hex(index)}, value ${hex64(lo, hi)}`,
+    allowed: 'a value WRMSR at CPL 0 accepts',
+    related: [],
+    outcome: defaultOutcome('msr-load', k),
+  };
+}
+
+/**
+ * The failure of entry `k` of VMCS12's VM-entry MSR-load list that WRMSR
+ * refused while loading it after L2's guest state (vmx-msr-lists.ts): the
+ * VM-entry failure exit reports it (§27.8, qualification k).
+ */
+export function entryMsrLoadFailure(s: VmxVcpuState, k: number): EntryCheckFailure {
+  const v = s.vmcs12;
+  const a = toNumber(v.lo(VMCS.VM_ENTRY_MSR_LOAD_ADDR), v.hi(VMCS.VM_ENTRY_MSR_LOAD_ADDR)) + (k - 1) * 16;
+  return wrmsrRefused(k, a, s.mem.read(a, 4) >>> 0, s.mem.read(a + 8, 4) >>> 0, s.mem.read(a + 12, 4) >>> 0);
 }

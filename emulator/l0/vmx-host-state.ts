@@ -82,8 +82,13 @@ export function loadHostState(cpu: Cpu, vmcs12: VmcsView, caps: VmxCaps): VmxAbo
   cpu.cr4 = cr4 >>> 0;
   // §28.5.4: a 32-bit PAE host loads its PDPTEs from HOST_CR3 now (the MMU
   // reads them from memory on each walk); a bad one is VMX abort 2.
-  const pdpte = runCheck('EXIT-HOST-PDPTE-FAIL', pdpteContext(cpu, v, caps));
-  if (!pdpte.ok) return { indicator: 2, message: formatEntryFailure(pdpte) };
+  // Only a 32-bit host with CR0.PG and CR4.PAE has PDPTEs (the check's own
+  // first condition); testing that here spares every exit to a 64-bit L1 a
+  // check context.
+  if (!hostAsz && v.lo(F.HOST_CR0) >>> 31 && v.lo(F.HOST_CR4) & CR4_PAE) {
+    const pdpte = runCheck('EXIT-HOST-PDPTE-FAIL', pdpteContext(cpu, v, caps));
+    if (!pdpte.ok) return { indicator: 2, message: formatEntryFailure(pdpte) };
+  }
 
   // DR7 = 400H; IA32_DEBUGCTL cleared (the core keeps no DEBUGCTL state).
   cpu.dr[7] = 0x400;
@@ -136,9 +141,14 @@ export function loadHostState(cpu: Cpu, vmcs12: VmcsView, caps: VmxCaps): VmxAbo
   cpu.rip = cpu.nextRip;
   setFlags(cpu, 0x2);
   cpu.shadowUntil = -1;
+  cpu.shadowMovSs = false;
 
   cpu.setCpl(0);
   cpu.updateMode();
+  // §28.5.5: with 'enable VPID' = 0 the exit invalidates the linear and
+  // combined mappings of VPID 0; with it, L2's mappings (its VPID) must not
+  // serve L1 (VPID 0, §29.4.3.1). The TLBs are not VPID-tagged: every exit
+  // flushes them, whatever the paging context.
   cpu.mmu.flushAll();
   return loadExitMsrs(cpu, v, caps);
 }

@@ -1,8 +1,8 @@
 // L0's emulation of the VMX instructions L1 executes (SDM vol 3C ch. 31
 // "VMX Instruction Reference": each handler follows that instruction's
 // Operation pseudo-code, branch by branch, in order). L1 runs in VMX root
-// operation; in L2 (VMX non-root, vmx-nonroot.ts) VMCALL exits to L1 and the
-// other VMX instructions' exits are not emulated yet (#UD + "not implemented").
+// operation; in L2 (VMX non-root, vmx-nonroot.ts) every VMX instruction but
+// VMFUNC exits to L1 (vmx-insn-l2.ts).
 //
 // Results (SDM §31.2 "Conventions"): VMsucceed clears CF PF AF ZF SF OF;
 // VMfailInvalid sets CF; VMfailValid(n) sets ZF and stores n in the
@@ -27,7 +27,7 @@ import { VMCS } from '../vmx/fields';
 import { resolveVmxCaps, VmxCapabilitySource } from '../vmx/caps';
 import { beyondPhys, hex64 } from '../vmx/bits';
 import {
-  runEntryChecks, formatEntryFailure, EntryCheckContext, EntryCheckFailure, EntryStage,
+  runEntryChecks, formatEntryFailure, EntryCheckContext, EntryCheckFailure, RunEntryChecksOptions,
 } from '../vmx/entry-checks';
 import { VmxVcpuState } from './vmx-state';
 import { makeInvept, makeInvvpid, VmxInsnOps } from './vmx-invalidate';
@@ -35,7 +35,9 @@ import { vmEntryFailureExit, transitionCheck } from './vmx-entry-failure';
 import { emitTransition } from './transitions';
 import { loadEntryMsrsBefore } from './vmx-entry-msrs';
 import { exposeVmxCapabilityMsrs } from './vmx-msrs';
-import { enterL2, vmcallFromL2, setNonRootStateLookup } from './vmx-nonroot';
+import { enterL2, setNonRootStateLookup } from './vmx-nonroot';
+import { vmxInstructionExit } from './vmx-insn-l2';
+import { inShadow } from '../x86/exec/interrupts';
 
 type H = (cpu: Cpu, i: Insn) => void;
 
@@ -118,10 +120,7 @@ function udModes(cpu: Cpu, what: string): void {
  * (VMX non-root -> VM exit: not reachable yet); CPL > 0 -> #GP(0).
  */
 function gate(cpu: Cpu, s: VmxVcpuState, what: string): void {
-  // In L2 (VMX non-root) the VMX instructions exit to L1 (SDM §26.1.2); the
-  // exit (reasons 19-27, 50, 53 with VMX-instruction information) is not
-  // emulated yet, except VMCALL (vmcall below).
-  if (s.level === 2) throw notImplemented(cpu, `${what} in L2 (VM exit to L1 for VMX instructions)`);
+  // (In L2 the handlers never get here: fromL2 below makes the VM exit.)
   if (!s.inVmxOperation || (cpu.cr4 & CR4_VMXE) === 0) throw ud(`${what} outside VMX operation`);
   udModes(cpu, what);
   if (cpu.cpl > 0) throw gp0(`${what} at CPL ${cpu.cpl}`);
@@ -270,8 +269,6 @@ const vmwrite: H = (cpu, i) => {
  */
 const vmcall: H = (cpu) => {
   const s = stateOf(cpu);
-  // VMX non-root: VMCALL exits to L1 (SDM §26.1.2, reason 18).
-  if (s.level === 2) { vmcallFromL2(cpu, s); return; }
   gate(cpu, s, 'VMCALL');
   vmFail(cpu, s, VMXERR.VMCALL_IN_ROOT);
 };
@@ -289,9 +286,53 @@ function reportEntryFailure(cpu: Cpu, what: string, f: EntryCheckFailure): void 
   });
 }
 
-const ROOT_STAGES: readonly EntryStage[] = ['pre', 'ctrl', 'host'];
-const GUEST_STAGE: readonly EntryStage[] = ['guest'];
-const MSR_LOAD_STAGE: readonly EntryStage[] = ['msr-load'];
+/** EntryCheckContext with the members vmentry refills at each VMLAUNCH/VMRESUME. */
+interface EntryCtx {
+  instruction: 'vmlaunch' | 'vmresume';
+  readonly vmcs: EntryCheckContext['vmcs'];
+  readonly caps: EntryCheckContext['caps'];
+  readonly cpu: { inVmxOperation: true; nonRoot: false; cr0: number; cr4: number; efer: number; rflags: number; csL: boolean; cpl: number; movSsBlocking: boolean };
+  currentVmcsPointer: number;
+  vmxonPointer: number;
+  readPhys(addr: number, size: 1 | 2 | 4): number;
+}
+
+/**
+ * One context per vCPU, refilled at each entry: a nested round trip ends
+ * in a VMRESUME, so building a fresh context (and its readPhys closure)
+ * there would allocate on every exit L1 handles.
+ */
+const entryCtxs = new WeakMap<VmxVcpuState, { ctx: EntryCtx; opts: RunEntryChecksOptions }>();
+
+function entryContext(cpu: Cpu, s: VmxVcpuState, instruction: 'vmlaunch' | 'vmresume'): { ctx: EntryCtx; opts: RunEntryChecksOptions } {
+  let e = entryCtxs.get(s);
+  if (!e) {
+    const mem = s.mem;
+    e = {
+      ctx: {
+        instruction, vmcs: s.vmcs12, caps: s.caps,
+        cpu: { inVmxOperation: true, nonRoot: false, cr0: 0, cr4: 0, efer: 0, rflags: 0, csL: false, cpl: 0, movSsBlocking: false },
+        currentVmcsPointer: -1, vmxonPointer: -1,
+        readPhys: (addr, size) => mem.read(addr, size),
+      },
+      opts: { memo: s.entryMemo },
+    };
+    entryCtxs.set(s, e);
+  }
+  const c = e.ctx, p = c.cpu;
+  c.instruction = instruction;
+  p.cr0 = cpu.cr0 >>> 0;
+  p.cr4 = cpu.cr4 >>> 0;
+  p.efer = cpu.efer >>> 0;
+  p.rflags = getFlags(cpu) >>> 0;
+  p.csL = (cpu.segAr[CS] & AR_L) !== 0;
+  p.cpl = cpu.cpl;
+  // Blocking by MOV SS / POP SS (not by STI): VMfailValid(26) (SDM §31.3 VMLAUNCH).
+  p.movSsBlocking = inShadow(cpu) && cpu.shadowMovSs;
+  c.currentVmcsPointer = s.currentVmcsPointer;
+  c.vmxonPointer = s.vmxonPointer;
+  return e;
+}
 
 /**
  * VMLAUNCH / VMRESUME (SDM §31.3, §27.1-27.2): the checks run on the cached
@@ -306,29 +347,25 @@ function vmentry(instruction: 'vmlaunch' | 'vmresume'): H {
   return (cpu) => {
     const s = stateOf(cpu);
     gate(cpu, s, what);
-    const ctx: EntryCheckContext = {
-      instruction,
-      vmcs: s.vmcs12,
-      caps: s.caps,
-      cpu: {
-        inVmxOperation: true,
-        nonRoot: false,
-        cr0: cpu.cr0 >>> 0,
-        cr4: cpu.cr4 >>> 0,
-        efer: cpu.efer >>> 0,
-        rflags: getFlags(cpu) >>> 0,
-        csL: (cpu.segAr[CS] & AR_L) !== 0,
-        cpl: cpu.cpl,
-        // The core's interrupt shadow does not tell MOV SS from STI, so
-        // VMfailValid(26) is not reported (documented limitation).
-        movSsBlocking: false,
-      },
-      currentVmcsPointer: s.currentVmcsPointer,
-      vmxonPointer: s.vmxonPointer,
-      readPhys: (addr, size) => s.mem.read(addr, size),
-    };
-    const r = runEntryChecks(ctx, { stages: ROOT_STAGES });
+    const { ctx, opts } = entryContext(cpu, s, instruction);
+    // All stages in one run (processor order, first failure wins); the
+    // failed check's stage says which kind of failure it is.
+    const r = runEntryChecks(ctx, opts);
     if (!r.ok) {
+      if (r.stage === 'guest') {
+        // Guest state (SDM §27.3): the VM-entry failure exit to L1 (§27.8).
+        reportEntryFailure(cpu, what, r);
+        vmEntryFailureExit(cpu, s, r);
+        return;
+      }
+      if (r.stage === 'msr-load') {
+        // The VM-entry MSR-load list (§27.4): entries before the bad one are loaded, then the failure exit (§27.8).
+        const f = loadEntryMsrsBefore(cpu, s, r);
+        reportEntryFailure(cpu, what, f);
+        vmEntryFailureExit(cpu, s, f);
+        return;
+      }
+      // pre, ctrl, host: the instruction fails and L1 continues (§31.3, §27.2).
       const o = r.outcome;
       switch (o.kind) {
         case 'VMfailInvalid': vmFailInvalid(cpu); return;
@@ -351,21 +388,6 @@ function vmentry(instruction: 'vmlaunch' | 'vmresume'): H {
           throw notImplemented(cpu, `${what} outcome ${o.kind}`);
       }
     }
-    // Guest state, then the VM-entry MSR-load list (SDM §27.3, §27.4): a
-    // failure is the VM-entry failure exit to L1 (§27.8).
-    const g = runEntryChecks(ctx, { stages: GUEST_STAGE });
-    if (!g.ok) {
-      reportEntryFailure(cpu, what, g);
-      vmEntryFailureExit(cpu, s, g);
-      return;
-    }
-    const m = runEntryChecks(ctx, { stages: MSR_LOAD_STAGE });
-    if (!m.ok) {
-      const f = loadEntryMsrsBefore(cpu, s, m);
-      reportEntryFailure(cpu, what, f);
-      vmEntryFailureExit(cpu, s, f);
-      return;
-    }
     // Every check passed: load guest state and run L2 (vmx-nonroot.ts),
     // unless VMCS12 asks for something this slice does not do yet.
     const why = enterL2(cpu, s, instruction === 'vmlaunch');
@@ -375,11 +397,33 @@ function vmentry(instruction: 'vmlaunch' | 'vmresume'): H {
 
 const OPS: VmxInsnOps = { gate, vmSucceed, vmFail };
 
+/**
+ * In L2 (VMX non-root) a VMX instruction makes its #UD checks - not in
+ * real/virtual-8086/compatibility mode (VMCALL excepted); VMXON also needs CR4.VMXE - and then
+ * exits to L1 unconditionally, before the CPL check (SDM §31.3 Operation
+ * sections, "ELSIF in VMX non-root operation THEN VM exit"; §26.1.2).
+ * VMFUNC is not among them: without VM functions offered it is #UD in L2.
+ */
+function fromL2(mnemonic: string, h: H): H {
+  return (cpu, i) => {
+    const s = stateOf(cpu);
+    if (s.level !== 2) { h(cpu, i); return; }
+    if (mnemonic === 'VMXON' && (cpu.cr4 & CR4_VMXE) === 0) throw ud('VMXON with CR4.VMXE = 0');
+    // §31.3 VMCALL Operation: "ELSIF in VMX non-root operation THEN VM exit"
+    // comes before its mode checks - VMCALL exits from a real-mode, virtual-8086
+    // or compatibility-mode L2 too (§26.1.2); the others are #UD there.
+    if (mnemonic !== 'VMCALL') udModes(cpu, mnemonic);
+    vmxInstructionExit(cpu, s, mnemonic);
+  };
+}
+
 export const VMX_INSTRUCTIONS: VmxInstructionTable = {
-  vmxon, vmxoff, vmclear, vmptrld, vmptrst, vmread, vmwrite,
-  vmlaunch: vmentry('vmlaunch'), vmresume: vmentry('vmresume'),
-  vmcall, vmfunc,
-  invept: makeInvept(OPS, stateOf), invvpid: makeInvvpid(OPS, stateOf),
+  vmxon: fromL2('VMXON', vmxon), vmxoff: fromL2('VMXOFF', vmxoff), vmclear: fromL2('VMCLEAR', vmclear),
+  vmptrld: fromL2('VMPTRLD', vmptrld), vmptrst: fromL2('VMPTRST', vmptrst),
+  vmread: fromL2('VMREAD', vmread), vmwrite: fromL2('VMWRITE', vmwrite),
+  vmlaunch: fromL2('VMLAUNCH', vmentry('vmlaunch')), vmresume: fromL2('VMRESUME', vmentry('vmresume')),
+  vmcall: fromL2('VMCALL', vmcall), vmfunc,
+  invept: fromL2('INVEPT', makeInvept(OPS, stateOf)), invvpid: fromL2('INVVPID', makeInvvpid(OPS, stateOf)),
 };
 
 /**

@@ -1,11 +1,13 @@
 // INVEPT and INVVPID executed by L1 (SDM vol 3C §31.3 INVEPT, INVVPID,
 // Operation; §29.4.3.1 operations that invalidate cached mappings).
 //
-// Effect: L0 keeps no translation derived from an L1 EPTP or tagged with an
-// L1 VPID yet (nothing runs under VMCS02 before L2 execution exists), so a
-// successful invalidation has nothing to drop; L1's own linear mappings
-// (VPID 0, no EPT12) are not affected by either instruction. When EPT02 /
-// VPID02 arrive, their flush goes where the comments "invalidate" stand.
+// Effect: INVEPT drops the EPT02 roots L0 derived from L1's EPTPs
+// (vmx-ept02.ts inveptFlush); the vCPU's TLBs hold no combined mapping then
+// (the MMU's second stage is removed, and its TLBs flushed, at every exit to
+// L1). INVVPID: the vCPU's TLBs are not tagged by VPID (every entry to and
+// exit from L2 flushes them, vmx-nonroot.ts / vmx-host-state.ts), so the
+// linear mappings of the page (type 0) or all of them go. SDM §29.4.3.1
+// lets a processor invalidate more than asked, never less.
 import type { Cpu } from '../x86/cpu';
 import type { Insn } from '../x86/decode/insn';
 import { ud } from '../x86/exec/sys-util';
@@ -13,9 +15,11 @@ import { VMCS } from '../vmx/fields';
 import { PRIMARY, SECONDARY } from '../vmx/controls';
 import { Vmcs } from '../vmx/vmcs';
 import { isCanonical } from '../vmx/bits';
+import { fold } from '../x86/canon';
 import { ENTRY_CHECKS, EntryCheckRun, EntryCheckContext, EntryCheckFailure } from '../vmx/entry-checks';
 import type { VmxCaps } from '../vmx/caps';
 import type { VmxVcpuState } from './vmx-state';
+import { inveptFlush } from './vmx-ept02';
 
 /** VM-instruction error 28: invalid operand to INVEPT/INVVPID (vmx-instruction-errors.tsv). */
 export const VMXERR_INVALID_INVEPT_INVVPID_OPERAND = 28;
@@ -90,7 +94,8 @@ export function makeInvept(ops: VmxInsnOps, stateOf: (cpu: Cpu) => VmxVcpuState)
       ops.vmFail(cpu, s, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
       return;
     }
-    // invalidate: mappings of EPTP[51:12] (type 1) or of all EPTPs (type 2) - none exist yet.
+    // Guest-physical and combined mappings of EPTP[51:12] (type 1) or of every EPTP (type 2).
+    inveptFlush(s, type as 1 | 2, eptpLo, eptpHi);
     ops.vmSucceed(cpu);
   };
 }
@@ -119,7 +124,9 @@ export function makeInvvpid(ops: VmxInsnOps, stateOf: (cpu: Cpu) => VmxVcpuState
       ops.vmFail(cpu, s, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
       return;
     }
-    // invalidate: linear/combined mappings tagged with that VPID (or all VPIDs but 0) - none exist yet.
+    // Linear/combined mappings tagged with that VPID (or all VPIDs but 0): untagged here (header comment).
+    if (type === 0) cpu.mmu.flushPage(fold(addrLo, addrHi | 0));
+    else cpu.mmu.flushAll();
     ops.vmSucceed(cpu);
   };
 }

@@ -6,6 +6,8 @@
 // an active VMCS region in memory; we never re-read it while it is current).
 import { Vmcs, VmcsProfile, VMCS12_SIZE, VMCS12_LAUNCH_STATE_OFFSET } from '../vmx/vmcs';
 import type { VmxCaps } from '../vmx/caps';
+import { EntryCheckMemo } from '../vmx/entry-checks';
+import { initVmcs01 } from './vmcs01';
 
 /** "No current VMCS": the current-VMCS pointer is all ones (SDM §25.1). */
 export const NO_VMCS = -1;
@@ -28,13 +30,49 @@ export class VmxVcpuState {
   /** The cached current VMCS12 (meaningful only while currentVmcsPointer !== NO_VMCS). */
   readonly vmcs12: Vmcs;
   private readonly region = new Uint8Array(VMCS12_SIZE);
-  /** The nesting level the vCPU runs: 1 (L1, VMX root) or 2 (L2 under VMCS12, vmx-nonroot.ts). */
+  /**
+   * VMCS01 (Turtles, nested-vmx.md): the VMCS under which L0 runs L1 - the
+   * controls L0 itself needs (vmcs01.ts), L0's host state, and L1's guest
+   * state as of L1's last VMLAUNCH/VMRESUME. L0's own "hardware" VMCS, so
+   * every field exists (profile ALL).
+   */
+  readonly vmcs01 = new Vmcs();
+  /**
+   * VMCS02: the merge of VMCS01 and VMCS12 under which L2 runs
+   * (vmcs02-merge.ts), built at each entry to L2; its guest area is L2's
+   * state as of the last exit from L2.
+   */
+  readonly vmcs02 = new Vmcs();
+  /**
+   * The VM-entry checks VMCS12 passed at L1's last VMLAUNCH/VMRESUME and
+   * the fields they read (vmx/entry-checks.ts): a nested round trip
+   * re-runs only the checks whose fields changed.
+   */
+  readonly entryMemo = new EntryCheckMemo();
+  /** The nesting level the vCPU runs: 1 (L1, VMX root) or 2 (L2 under VMCS02, vmx-nonroot.ts). */
   level: 1 | 2 = 1;
-  /** What L0 keeps of L1 while L2 runs (VMCS12's host area holds the rest). */
-  l1: { nmiBlocked: boolean; rip: number; instruction: 'VMLAUNCH' | 'VMRESUME' } | null = null;
+  /**
+   * What L0 keeps of L1 while L2 runs (VMCS12's host area holds the rest):
+   * NMI blocking, and for the debugger where L1 waits - the RIP after its
+   * VMLAUNCH/VMRESUME, and RSP/RBP then (folded in 64-bit mode, else
+   * ESP/EBP), so L1's frames below the waiting instruction unwind.
+   */
+  l1: { nmiBlocked: boolean; rip: number; rsp: number; rbp: number; instruction: 'VMLAUNCH' | 'VMRESUME' } | null = null;
+  /** Per-entry state of L2's run that is not a VMCS field (vmx-nonroot.ts). */
+  readonly l2 = {
+    /** TSC >> IA32_VMX_MISC[4:0] at entry, and the timer value loaded (SDM 26.5.1). */
+    timerBase: 0, timerValue: 0, timerOn: false,
+    /** MONITOR executed in L2 since entry: MWAIT's exit qualification bit 0 (SDM 28.2.1). */
+    monitorArmed: false,
+    /** The next event through the exception interceptor is the VM-entry injection (SDM 27.6.1: no bitmap check). */
+    injecting: false,
+    /** VMCS12's TSC offset that the vCPU's TSC includes while L2 runs (SDM 26.3 TSC offsetting). */
+    tscOffset12: 0,
+  };
 
   constructor(readonly caps: VmxCaps, readonly mem: L1PhysMemory) {
     this.vmcs12 = new Vmcs(VmcsProfile.fromCaps(caps));
+    initVmcs01(this.vmcs01);
   }
 
   get hasCurrentVmcs(): boolean {

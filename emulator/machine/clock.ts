@@ -12,9 +12,26 @@ export class Clock {
   ticks = 0;
   /** Earliest pending deadline (Infinity if none); the run loop reads it. */
   nextDeadline = Infinity;
+  /**
+   * The vCPU whose run loop last started (Cpu.run sets it). `ticks` only
+   * advances when a block retires, so inside a block the executing
+   * instruction's time is ticks + its index in the block (Cpu.jk, which is 0
+   * between blocks).
+   */
+  running: { jk: number } | null = null;
   private timers: Timer[] = [];
   private seq = 0;
   private nextId = 1;
+
+  /**
+   * Machine time of the executing instruction (exact inside a block). Devices
+   * read this rather than `ticks`: a device access at the k-th instruction of
+   * a block must see the same time however the run was sliced into blocks.
+   */
+  now(): number {
+    const r = this.running;
+    return r === null ? this.ticks : this.ticks + r.jk;
+  }
 
   /** Calls `cb` once when `ticks >= at`. Returns an id for cancel(). */
   schedule(at: number, cb: () => void): number {

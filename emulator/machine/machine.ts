@@ -14,7 +14,7 @@ import { parseCpuPolicy, CpuModel } from '../x86/cpu-model';
 import { loadMultiboot, MultibootCpuState, SegmentValue } from './multiboot';
 import { createChipset, Chipset } from './devices';
 import { MachineOptions } from './options';
-import { installNestedVmx } from '../l0';
+import { installNestedVmx, installNestedSvm } from '../l0';
 import type { ElfFile } from './elf';
 
 /** Why a run ended. */
@@ -98,6 +98,7 @@ export class Machine {
       const cpu = createCpu(i, plat, this.model, i);
       // The built-in L0 gives the guest VMX when its CPU policy advertises it.
       if (this.model.has('vmx')) installNestedVmx(cpu);
+      if (this.model.has('svm')) installNestedSvm(cpu);
       this.cpus.push(cpu);
       if (i === 0) this.bootState(cpu, boot.cpu);
       else cpu.waitForSipi = true; // APs wait for INIT/SIPI (SDM vol 3A, 9.4.3)

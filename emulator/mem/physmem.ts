@@ -30,6 +30,16 @@ export class PhysicalMemory {
   readonly codePages: Uint8Array;
   /** Every vCPU's MMU: told when a page becomes code so no fast write path bypasses invalidation. */
   readonly codeMarkListeners: ((pfn: number) => void)[] = [];
+  /**
+   * pfn -> 1 where a debugger watch covers part of the page (emulator/debug/
+   * watch-memory.ts); null until the first watch. A watched page is kept
+   * marked as code too, so the CPU's fast write paths (TLB page pointers,
+   * bulk string stores) leave it to the slow path below: writes to pages no
+   * watch covers cost nothing extra.
+   */
+  private watchPages: Uint8Array | null = null;
+  /** Called after a write of `size` bytes at `addr` on a watched page. */
+  onWatchedWrite: ((addr: number, size: number) => void) | null = null;
   readonly maxPfn: number;
   bytesCommitted = 0;
 
@@ -63,6 +73,25 @@ export class PhysicalMemory {
     if (this.codePages[pfn]) return;
     this.codePages[pfn] = 1;
     for (const l of this.codeMarkListeners) l(pfn);
+  }
+
+  /** Starts (on) or stops (off) routing writes to page `pfn` through onWatchedWrite. */
+  setWatched(pfn: number, on: boolean): void {
+    if (pfn < 0 || pfn >= this.maxPfn) return;
+    if (!this.watchPages) this.watchPages = new Uint8Array(this.maxPfn);
+    this.watchPages[pfn] = on ? 1 : 0;
+    if (on) this.markCode(pfn);
+  }
+
+  /** A write to a page marked as code: code invalidation, then any watch. */
+  private protectedWrite(pfn: number, addr: number, size: number): void {
+    if (this.onCodeWrite) this.onCodeWrite(pfn);
+    const w = this.watchPages;
+    if (w !== null && w[pfn] === 1) {
+      // Invalidation clears the code mark; a watched page keeps it (see watchPages).
+      this.codePages[pfn] = 1;
+      if (this.onWatchedWrite) this.onWatchedWrite(addr, size);
+    }
   }
 
   isRam(addr: number): boolean {
@@ -102,7 +131,7 @@ export class PhysicalMemory {
     const p = this.page(pfn);
     if (p) {
       p[addr & PAGE_MASK] = v;
-      if (this.codePages[pfn] && this.onCodeWrite) this.onCodeWrite(pfn);
+      if (this.codePages[pfn]) this.protectedWrite(pfn, addr, 1);
       return;
     }
     const r = this.region(addr);
@@ -136,7 +165,7 @@ export class PhysicalMemory {
         p[off] = v;
         if (size > 1) p[off + 1] = v >>> 8;
         if (size > 2) { p[off + 2] = v >>> 16; p[off + 3] = v >>> 24; }
-        if (this.codePages[pfn] && this.onCodeWrite) this.onCodeWrite(pfn);
+        if (this.codePages[pfn]) this.protectedWrite(pfn, addr, size);
         return;
       }
       const r = this.region(addr);
@@ -161,7 +190,7 @@ export class PhysicalMemory {
       const n = Math.min(PAGE_SIZE - off, data.length - i);
       if (p) {
         p.set(data.subarray(i, i + n), off);
-        if (this.codePages[pfn] && this.onCodeWrite) this.onCodeWrite(pfn);
+        if (this.codePages[pfn]) this.protectedWrite(pfn, a, n);
       } else {
         for (let j = 0; j < n; j++) this.write8(a + j, data[i + j]);
       }

@@ -22,3 +22,4 @@ export * from './vmrun-state-checks';
 export * from './vmrun-control-checks';
 export * from './vmrun-behaviour';
 export * from './vmrun-checks';
+export * from './npt';

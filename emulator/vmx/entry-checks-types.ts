@@ -156,6 +156,9 @@ export function check(id: string, sdm: string, stage: EntryStage, rule: string, 
 
 const F = VMCS;
 
+/** Most distinct VMCS fields one check may read and still have its result reused (EntryCheckMemo). */
+export const RECORD_MAX = 16;
+
 /** Guest segment registers in encoding order (index = encoding bits 3:1 of the selector field). */
 export const SEG_ES = 0, SEG_CS = 1, SEG_SS = 2, SEG_DS = 3, SEG_FS = 4, SEG_GS = 5, SEG_LDTR = 6, SEG_TR = 7;
 export const SEG_NAMES = ['ES', 'CS', 'SS', 'DS', 'FS', 'GS', 'LDTR', 'TR'] as const;
@@ -165,6 +168,17 @@ const SEG_LIMIT = SEG_NAMES.map((n) => F[`GUEST_${n}_LIMIT`]);
 const SEG_AR = SEG_NAMES.map((n) => F[`GUEST_${n}_AR_BYTES`]);
 
 /**
+ * Every field EntryCheckRun.reset reads into its decoded members (control
+ * words, injection, guest segments): the checks read those members without
+ * going through lo/hi, so EntryCheckMemo treats them as inputs of every check.
+ */
+export const RESET_FIELDS: readonly number[] = [
+  F.PIN_BASED_VM_EXEC_CONTROL, F.CPU_BASED_VM_EXEC_CONTROL, F.SECONDARY_VM_EXEC_CONTROL, F.TERTIARY_VM_EXEC_CONTROL,
+  F.VM_EXIT_CONTROLS, F.SECONDARY_VM_EXIT_CONTROLS, F.VM_ENTRY_CONTROLS, F.VM_ENTRY_INTR_INFO_FIELD,
+  ...SEG_SEL, ...SEG_AR, ...SEG_LIMIT, ...SEG_BASE,
+];
+
+/**
  * One run of the checks: the context plus the control words as the
  * processor sees them (secondary = 0 unless primary bit 31, tertiary = 0
  * unless primary bit 17, secondary exit = 0 unless exit bit 31; SDM 27.2.1.1)
@@ -172,8 +186,8 @@ const SEG_AR = SEG_NAMES.map((n) => F[`GUEST_${n}_AR_BYTES`]);
  * instance (reset) so a VM entry allocates nothing unless it fails.
  */
 export class EntryCheckRun {
-  ctx!: EntryCheckContext;
-  v!: VmcsView;
+  private _ctx!: EntryCheckContext;
+  private _v!: VmcsView;
   caps!: VmxCaps;
   pin = 0;
   proc = 0;
@@ -208,14 +222,35 @@ export class EntryCheckRun {
   readonly segBaseHi = new Uint32Array(8);
   /** The check being run (set by the runner; fail() reads it). */
   current: EntryCheckDef | null = null;
+  /**
+   * Recording for EntryCheckMemo (entry-checks.ts): while `recording`, the
+   * fields the running check reads through lo/hi/hex are noted (encodings,
+   * at most RECORD_MAX distinct), and any use of `ctx` (processor state,
+   * memory) or of the raw view `v` marks the run as depending on more than
+   * VMCS fields, so its result is never reused.
+   */
+  recording = false;
+  recN = 0;
+  recOverflow = false;
+  recTouchedCtx = false;
+  readonly recEnc = new Int32Array(RECORD_MAX);
 
   constructor(ctx?: EntryCheckContext) {
     if (ctx) this.reset(ctx);
   }
 
+  get ctx(): EntryCheckContext {
+    if (this.recording) this.recTouchedCtx = true;
+    return this._ctx;
+  }
+  get v(): VmcsView {
+    if (this.recording) { this.recTouchedCtx = true; return this.plainView; }
+    return this._v;
+  }
+
   reset(ctx: EntryCheckContext): this {
-    this.ctx = ctx;
-    const v = (this.v = ctx.vmcs);
+    this._ctx = ctx;
+    const v = (this._v = ctx.vmcs);
     this.caps = ctx.caps;
     this.pin = v.lo(F.PIN_BASED_VM_EXEC_CONTROL);
     this.proc = v.lo(F.CPU_BASED_VM_EXEC_CONTROL);
@@ -254,7 +289,44 @@ export class EntryCheckRun {
       this.segBaseHi[i] = v.hi(SEG_BASE[i]);
     }
     this.current = null;
+    this.recording = false;
     return this;
+  }
+
+  /** Starts recording the reads of the next check (EntryCheckMemo): lo/hi/hex read through a recording view. */
+  startRecording(): void {
+    this.recording = true;
+    this.recN = 0;
+    this.recOverflow = false;
+    this.recTouchedCtx = false;
+    this.plainView = this._v;
+    this._v = this.recorder;
+  }
+
+  /** Ends the recording started by startRecording. */
+  stopRecording(): void {
+    if (!this.recording) return;
+    this.recording = false;
+    this._v = this.plainView;
+  }
+
+  /** The view lo/hi read while recording: notes the field, then reads the VMCS. */
+  private plainView!: VmcsView;
+  private readonly recorder: VmcsView = (() => {
+    const run = this;
+    return {
+      lo(enc: number): number { run.note(enc); return run.plainView.lo(enc); },
+      hi(enc: number): number { run.note(enc); return run.plainView.hi(enc); },
+      get launched(): boolean { run.recTouchedCtx = true; return run.plainView.launched; },
+    };
+  })();
+
+  private note(enc: number): void {
+    const n = this.recN, e = this.recEnc;
+    for (let i = 0; i < n; i++) if (e[i] === enc) return;
+    if (n === RECORD_MAX) { this.recOverflow = true; return; }
+    e[n] = enc;
+    this.recN = n + 1;
   }
 
   /** Whether the gate of `def` is open (the check could fail). */
@@ -262,10 +334,10 @@ export class EntryCheckRun {
     return def.gateWord < 0 || (this.words[def.gateWord] & def.gateMask) !== 0;
   }
 
-  lo(enc: number): number { return this.v.lo(enc); }
-  hi(enc: number): number { return this.v.hi(enc); }
+  lo(enc: number): number { return this._v.lo(enc); }
+  hi(enc: number): number { return this._v.hi(enc); }
   /** A field's value as hex. */
-  hex(enc: number): string { return hex64(this.v.lo(enc), this.v.hi(enc)); }
+  hex(enc: number): string { return hex64(this._v.lo(enc), this._v.hi(enc)); }
 
   /** A failure of the current check; the outcome follows from its stage unless given. */
   fail(field: string, value: string, allowed: string, opts: { related?: { field: string; value: string }[]; outcome?: EntryOutcome; qualification?: number } = {}): EntryCheckFailure {

@@ -213,7 +213,7 @@ export const CPUID_FEATURES: readonly CpuidFeature[] = [
   c('npt', 0x8000000a, 'edx', 0, Y, 'nested paging'),
   c('lbrv', 0x8000000a, 'edx', 1, N, 'LBR virtualization'),
   c('svm-lock', 0x8000000a, 'edx', 2, N, 'SVM lock (VM_CR.LOCK, SVM_KEY)'),
-  c('nrip-save', 0x8000000a, 'edx', 3, N, 'next RIP saved in the VMCB on #VMEXIT'),
+  c('nrip-save', 0x8000000a, 'edx', 3, Y, 'next RIP saved in the VMCB on #VMEXIT (emulator/l0/svm-vmexit.ts)'),
   c('tsc-scale', 0x8000000a, 'edx', 4, N, 'TSC ratio MSR'),
   c('vmcb-clean', 0x8000000a, 'edx', 5, N, 'VMCB clean bits'),
   c('flushbyasid', 0x8000000a, 'edx', 6, N, 'TLB_CONTROL flush-by-ASID values'),
@@ -259,12 +259,15 @@ export const VMX_FEATURES: readonly VmxFeature[] = [
   v('vmx-cr3-store-noexit', 'primary', 16, Y, 'CR3-store exiting may be 0 (TRUE_PROCBASED allowed-0 bit 16 clear)', { inverted: true }),
   v('vmx-cr8-load-exit', 'primary', 19, Y, 'CR8-load exiting'),
   v('vmx-cr8-store-exit', 'primary', 20, Y, 'CR8-store exiting'),
-  v('vmx-flexpriority', 'primary', 21, Y, 'use TPR shadow'),
+  // Not honoured for L2: no virtual-APIC page / VTPR (CR8 accesses of L2 go
+  // to L1's CR8 or exit through CR8-load/store exiting); unsupportedForL2 refuses it.
+  v('vmx-flexpriority', 'primary', 21, N, 'use TPR shadow'),
   v('vmx-vnmi-pending', 'primary', 22, Y, 'NMI-window exiting'),
   v('vmx-movdr-exit', 'primary', 23, Y, 'MOV-DR exiting'),
   v('vmx-io-exit', 'primary', 24, Y, 'unconditional I/O exiting'),
   v('vmx-io-bitmap', 'primary', 25, Y, 'use I/O bitmaps'),
-  v('vmx-mtf', 'primary', 27, Y, 'monitor trap flag'),
+  // Not honoured for L2: no MTF VM exit (reason 37) is ever generated.
+  v('vmx-mtf', 'primary', 27, N, 'monitor trap flag'),
   v('vmx-msr-bitmap', 'primary', 28, Y, 'use MSR bitmaps'),
   v('vmx-monitor-exit', 'primary', 29, Y, 'MONITOR exiting'),
   v('vmx-pause-exit', 'primary', 30, Y, 'PAUSE exiting'),
@@ -283,8 +286,10 @@ export const VMX_FEATURES: readonly VmxFeature[] = [
   v('vmx-ple', 'secondary', 10, N, 'PAUSE-loop exiting'),
   v('vmx-rdrand-exit', 'secondary', 11, N, 'RDRAND exiting'),
   v('vmx-invpcid-exit', 'secondary', 12, Y, 'enable INVPCID'),
-  v('vmx-vmfunc', 'secondary', 13, Y, 'enable VM functions'),
-  v('vmx-shadow-vmcs', 'secondary', 14, Y, 'VMCS shadowing'),
+  // Not honoured for L2: VMFUNC is #UD in L2 (vmx-instructions.ts), no VM-function controls.
+  v('vmx-vmfunc', 'secondary', 13, N, 'enable VM functions'),
+  // Not honoured for L2: VMREAD/VMWRITE in L2 always exit to L1, no shadow VMCS (vmcs02-merge.ts).
+  v('vmx-shadow-vmcs', 'secondary', 14, N, 'VMCS shadowing'),
   v('vmx-encls-exit', 'secondary', 15, N, 'ENCLS exiting'),
   v('vmx-rdseed-exit', 'secondary', 16, N, 'RDSEED exiting'),
   v('vmx-pml', 'secondary', 17, N, 'page-modification logging'),
@@ -342,7 +347,8 @@ export const VMX_FEATURES: readonly VmxFeature[] = [
     aliases: ['vmx-invept-single-context-noglobals'],
   }),
   // IA32_VMX_VMFUNC (0x491)
-  v('vmx-eptp-switching', 'vmfunc', 0, Y, 'VMFUNC leaf 0: EPTP switching'),
+  // Not honoured: needs VM functions (above).
+  v('vmx-eptp-switching', 'vmfunc', 0, N, 'VMFUNC leaf 0: EPTP switching'),
 ];
 
 export const ALL_FEATURES: readonly CpuFeature[] = [...CPUID_FEATURES, ...VMX_FEATURES];

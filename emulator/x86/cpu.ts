@@ -67,7 +67,7 @@ export class Cpu extends CpuState {
   delivering = -1;
   /** The instruction being executed (for diagnostics). */
   cur: Insn | null = null;
-  /** Index of the executing instruction inside a compiled block (precise faults). */
+  /** Index of the executing instruction inside its block (precise faults, Cpu.now); 0 between blocks. */
   jk = 0;
   /** Set false to run the interpreter only (tests of the compiled tier compare both). */
   jitEnabled = true;
@@ -556,6 +556,8 @@ export class Cpu extends CpuState {
     const clock = this.plat.clock;
     let left = budget;
     this.stopRequested = false;
+    // Devices read the executing instruction's time through the clock (Clock.now).
+    clock.running = this;
     while (left > 0) {
       if (this.halted || this.waitForSipi) {
         this.hooks!.checkInterrupts(this);
@@ -575,7 +577,12 @@ export class Cpu extends CpuState {
       const insns = b.insns;
       // With RFLAGS.TF set, one instruction at a time so the single-step #DB
       // comes after each instruction (SDM vol 3A, 17.3.1.4).
-      const n = this.flagsRest & 0x100 ? 1 : b.n <= left ? b.n : left;
+      let n = this.flagsRest & 0x100 ? 1 : b.n <= left ? b.n : left;
+      // A deadline armed during this run (a timer programmed mid-block) fires
+      // at its own tick, not at the end of whichever block crosses it: block
+      // boundaries depend on how the run was sliced, the guest's time must not.
+      const due = clock.nextDeadline - clock.ticks;
+      if (due < n) n = due > 0 ? due : 1;
       let k = 0;
       this.exitBlock = false;
       if (b.fn !== null && n === b.n) {
@@ -587,7 +594,9 @@ export class Cpu extends CpuState {
           if (this.stopRequested) return this.stopReason;
           continue;
         }
-        this.icount += k; clock.ticks += k; left -= k;
+        // jk is 0 between blocks so that icount + jk (now(), transition
+        // icounts) is exact there too, whatever block ran last.
+        this.icount += k; clock.ticks += k; left -= k; this.jk = 0;
         if (this.stopRequested) return this.stopReason;
         continue;
       }
@@ -607,7 +616,7 @@ export class Cpu extends CpuState {
         if (this.stopRequested) return this.stopReason;
         continue;
       }
-      this.icount += k; clock.ticks += k; left -= k;
+      this.icount += k; clock.ticks += k; left -= k; this.jk = 0;
       if (this.stopRequested) return this.stopReason;
     }
     return Stop.Budget;
@@ -623,6 +632,8 @@ export class Cpu extends CpuState {
     if (!(e instanceof CpuFault)) throw e;
     this.icount += k + 1;
     this.plat.clock.ticks += k + 1;
+    // The k + 1 steps are in icount now: an exit raised by the delivery is at icount.
+    this.jk = 0;
     this.hooks!.deliverFault(this, e);
     return k + 1;
   }

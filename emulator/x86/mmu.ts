@@ -1,6 +1,15 @@
 // Linear -> physical translation (SDM vol 3A, chapter 4 "Paging") with
 // direct-mapped TLBs. Each TLB holds, per linear page, the backing RAM page
 // (fast path) or null for MMIO / unbacked / code pages (slow path).
+//
+// An optional second stage (EPT, SDM vol 3C 29.3; AMD nested paging, APM
+// 15.25) translates every guest-physical address this MMU produces: the
+// guest's own paging-structure reads and A/D writes (CR3 and the entries'
+// addresses are guest-physical) and the final access, with paging off too
+// (SDM vol 3C 29.3.1: with CR0.PG = 0 a linear address is a guest-physical
+// address). TLB entries then hold the combined linear -> host-physical
+// translation, so a TLB hit costs exactly what it costs without a second
+// stage; the second stage runs only on misses.
 import { PhysicalMemory, PAGE_SIZE } from '../mem/physmem';
 import { CpuFault } from './fault';
 import { CpuState } from './state';
@@ -17,14 +26,26 @@ const TWO32 = 0x1_0000_0000;
 export const PFEC_P = 1, PFEC_W = 2, PFEC_U = 4, PFEC_RSVD = 8, PFEC_I = 16;
 
 export class Tlb {
-  readonly tag = new Float64Array(TLB_SIZE).fill(-1);
-  readonly page: (Uint8Array | null)[] = new Array(TLB_SIZE).fill(null);
-  readonly phys = new Float64Array(TLB_SIZE);
+  // Not readonly: swap() exchanges them with a bank L0 keeps (l0/svm-tlb.ts).
+  tag = new Float64Array(TLB_SIZE).fill(-1);
+  page: (Uint8Array | null)[] = new Array(TLB_SIZE).fill(null);
+  phys = new Float64Array(TLB_SIZE);
   // Indices filled since the last flush: a flush (CR3 write, VM entry/exit
   // without VPID) resets only those instead of the whole array.
-  private readonly used = new Int32Array(TLB_SIZE);
-  private nUsed = 0;
-  private overflow = false;
+  used = new Int32Array(TLB_SIZE);
+  nUsed = 0;
+  overflow = false;
+
+  /**
+   * Exchanges all entries with `o` in O(1): an ASID-tagged TLB made of one
+   * live set and banks for the contexts not running (l0/svm-tlb.ts, AMD APM
+   * vol 2 §15.16). Callers bump Mmu.epoch.
+   */
+  swap(o: Tlb): void {
+    const tag = this.tag, page = this.page, phys = this.phys, used = this.used, nUsed = this.nUsed, overflow = this.overflow;
+    this.tag = o.tag; this.page = o.page; this.phys = o.phys; this.used = o.used; this.nUsed = o.nUsed; this.overflow = o.overflow;
+    o.tag = tag; o.page = page; o.phys = phys; o.used = used; o.nUsed = nUsed; o.overflow = overflow;
+  }
 
   /** Records that entry i was filled (called when it goes from empty to full). */
   noteFill(i: number): void {
@@ -40,6 +61,27 @@ export class Tlb {
   }
 }
 
+/**
+ * The second stage of address translation, owned by whoever runs the guest
+ * (L0's EPT02 for nested VMX, its NPT walk for nested SVM).
+ */
+export interface Stage2 {
+  /**
+   * Host-physical address of guest-physical `gpa`. `access` is the kind of
+   * the access itself: Read for reading a guest paging-structure entry, Write
+   * for setting its A/D flags, else the kind of the original access. `user`:
+   * the original access is a CPL-3 one. `walk`: the access is to an entry of
+   * the guest's own paging structures (SDM vol 3C table 28-7 bit 8; APM
+   * 15.25.6 EXITINFO1 bits 32/33). `lin`: the guest-linear address being
+   * translated (= gpa with paging off), or -1 when there is none. When the
+   * access faults in the second stage, the owner raises its exit (a VM exit,
+   * a #VMEXIT) by throwing; it never returns an address it did not map.
+   */
+  translate(gpa: number, access: Access, user: boolean, walk: boolean, lin: number): number;
+  /** Side-effect-free lookup (debugger): host-physical of `gpa`, or null when unmapped. */
+  peek?(gpa: number): number | null;
+}
+
 export class Mmu {
   /** TLBs indexed by access*2 + (user ? 1 : 0). */
   readonly tlbs: Tlb[] = [new Tlb(), new Tlb(), new Tlb(), new Tlb(), new Tlb(), new Tlb()];
@@ -52,6 +94,30 @@ export class Mmu {
 
   /** Bumped by every flush: linear-address caches (the CPU's block lookup) compare it. */
   epoch = 1;
+
+  private s2: Stage2 | null = null;
+
+  /**
+   * PDPTE registers [lo, hi] x 4 a VM entry loaded from the VMCS (SDM vol 3C
+   * §27.3.2.4: PAE guest with 'enable EPT'), used by PAE walks instead of the
+   * table at CR3. null: the PDPTEs are the table's, read at each walk (the
+   * MMU's model of the loads by MOV to CR0/CR3/CR4, SDM vol 3A 4.4.1), as
+   * after any such MOV (sys-cr.ts) or a change of the second stage.
+   */
+  pdptes: Uint32Array | null = null;
+
+  /** The second stage in force, null when guest-physical = host-physical. */
+  get stage2(): Stage2 | null { return this.s2; }
+
+  /**
+   * Installs or removes the second stage. Every TLB entry holds a combined
+   * translation, so all of them go (and with them the block lookup's).
+   */
+  setStage2(s2: Stage2 | null): void {
+    this.s2 = s2;
+    this.pdptes = null;
+    this.flushAll();
+  }
 
   flushAll(): void { for (const t of this.tlbs) t.flush(); this.epoch++; }
 
@@ -83,7 +149,9 @@ export class Mmu {
     const t = this.tlbs[k];
     const i = lpn & TLB_MASK;
     if (t.tag[i] === lpn) return t.phys[i] + off;
-    const physPage = (this.s.cr0 & CR0_PG) === 0 ? lpn * PAGE_SIZE : this.walk(lin, access, user, implicit);
+    let physPage = (this.s.cr0 & CR0_PG) === 0 ? lpn * PAGE_SIZE : this.walk(lin, access, user, implicit);
+    const s2 = this.s2;
+    if (s2 !== null) physPage = s2.translate(physPage + off, access, user, false, lin) - off;
     const pfn = physPage / PAGE_SIZE;
     if (t.tag[i] === -1) t.noteFill(i);
     t.tag[i] = lpn;
@@ -101,14 +169,21 @@ export class Mmu {
     return new CpuFault(14, ec, lin, 'page fault');
   }
 
-  /** Reads a paging-structure entry: [lo, hi]. */
-  private entry(addr: number, wide: boolean): [number, number] {
-    const lo = this.mem.read(addr, 4);
-    return [lo, wide ? this.mem.read(addr + 4, 4) : 0];
+  /**
+   * Reads a paging-structure entry at guest-physical `addr`: [lo, hi]. An
+   * entry is 4 or 8 aligned bytes, so one second-stage translation covers it.
+   */
+  private entry(addr: number, wide: boolean, user: boolean, lin: number): [number, number] {
+    const a = this.s2 === null ? addr : this.s2.translate(addr, Access.Read, user, true, lin);
+    const lo = this.mem.read(a, 4);
+    return [lo, wide ? this.mem.read(a + 4, 4) : 0];
   }
 
-  private setBits(addr: number, lo: number, bits: number): void {
-    if ((lo & bits) !== bits) this.mem.write(addr, 4, (lo | bits) >>> 0);
+  /** Sets A/D flags in the entry at guest-physical `addr` (a write of the guest's paging structures). */
+  private setBits(addr: number, lo: number, bits: number, user: boolean, lin: number): void {
+    if ((lo & bits) === bits) return;
+    const a = this.s2 === null ? addr : this.s2.translate(addr, Access.Write, user, true, lin);
+    this.mem.write(a, 4, (lo | bits) >>> 0);
   }
 
   /** Walks the paging structures for `lin` (SDM vol 3A, 4.3, 4.4, 4.5). Returns the 4 KiB physical page base. */
@@ -133,7 +208,7 @@ export class Mmu {
     if ((s.cr4 & CR4_PAE) === 0) {
       // 32-bit paging (SDM vol 3A, 4.3).
       const pdeAddr = (s.cr3 & 0xfffff000) + ((lin >>> 22) << 2);
-      const [pde] = this.entry(pdeAddr, false);
+      const [pde] = this.entry(pdeAddr, false, user, lin);
       check(pde, 0, false);
       path.push({ addr: pdeAddr, lo: pde });
       if ((pde & 0x80) && (s.cr4 & CR4_PSE)) {
@@ -144,7 +219,7 @@ export class Mmu {
         if (pde & 0x200000) throw this.pf(lin, PFEC_P | PFEC_RSVD, access, user);
       } else {
         const pteAddr = (pde & 0xfffff000) + (((lin >>> 12) & 0x3ff) << 2);
-        const [pte] = this.entry(pteAddr >>> 0, false);
+        const [pte] = this.entry(pteAddr >>> 0, false, user, lin);
         check(pte, 0, true);
         path.push({ addr: pteAddr >>> 0, lo: pte });
         pageBase = (pte & 0xfffff000) >>> 0;
@@ -162,7 +237,8 @@ export class Mmu {
         // PAE: the PDPTE selected by bits 31:30 (SDM vol 3A, 4.4.1). Its
         // P bit and reserved bits are checked; it has no R/W or U/S bits.
         const pdpteAddr = ((s.cr3 & 0xffffffe0) >>> 0) + ((lin >>> 30) << 3);
-        const [lo, hi] = this.entry(pdpteAddr, true);
+        const r = this.pdptes, k = (lin >>> 30) * 2;
+        const [lo, hi] = r !== null ? [r[k], r[k + 1]] : this.entry(pdpteAddr, true, user, lin);
         if ((lo & 1) === 0) throw this.pf(lin, 0, access, user);
         if ((lo & 0x1e6) || (hi & this.rsvdHi) || hi >>> 31) throw this.pf(lin, PFEC_P | PFEC_RSVD, access, user);
         tableBase = ((lo & 0xfffff000) >>> 0) + (hi & 0xfffff) * TWO32;
@@ -173,7 +249,7 @@ export class Mmu {
         const shift = 12 + 9 * (level - 1);
         const idx = Math.floor(lin / 2 ** shift) & 0x1ff;
         const addr = tableBase + idx * 8;
-        const [lo, hi] = this.entry(addr, true);
+        const [lo, hi] = this.entry(addr, true, user, lin);
         check(lo, hi, level === 1);
         path.push({ addr, lo });
         const base = ((lo & 0xfffff000) >>> 0) + (hi & 0xfffff) * TWO32;
@@ -212,7 +288,7 @@ export class Mmu {
     // Accessed flags on every entry used, dirty on the leaf for writes (SDM vol 3A, 4.8).
     for (let j = 0; j < path.length; j++) {
       const leaf = j === path.length - 1;
-      this.setBits(path[j].addr, path[j].lo, leaf && access === Access.Write ? 0x60 : 0x20);
+      this.setBits(path[j].addr, path[j].lo, leaf && access === Access.Write ? 0x60 : 0x20, user, lin);
     }
     const within = lin % pageSize!;
     return pageBase! + (within - (within % PAGE_SIZE));

@@ -42,7 +42,11 @@ export interface CpuPlatform {
   io: PortIo;
   events: EventStream;
   /** Machine-wide instructions retired; the CPU adds to it as it retires. */
-  clock: { ticks: number; nextDeadline: number; fire(): void };
+  clock: {
+    ticks: number; nextDeadline: number; fire(): void; running?: { jk: number } | null;
+    /** Machine/Clock.schedule: the run loop ends blocks at every deadline (absent in bare-CPU rigs). */
+    schedule?(at: number, cb: () => void): number;
+  };
   intc: InterruptInputs;
   msrDevices: MsrDevice[];
 }

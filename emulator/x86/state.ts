@@ -57,6 +57,12 @@ export class CpuState {
   mode: CpuMode = CpuMode.Real;
   /** Interrupt shadow after STI / MOV SS / POP SS (SDM vol 3A, 6.8.3): instruction count at which it ends. */
   shadowUntil = -1;
+  /**
+   * The shadow comes from MOV SS / POP SS (true) or STI (false): VMX keeps
+   * them apart in the guest interruptibility state (SDM vol 3C 25.4.2 table
+   * 25-3, bits 0 and 1) and VMLAUNCH/VMRESUME fail after MOV SS (31.3).
+   */
+  shadowMovSs = false;
   /** NMI blocked until the next IRET (SDM vol 3A, 6.7.1). */
   nmiBlocked = false;
   halted = false;
@@ -99,16 +105,36 @@ export class CpuState {
   tfArmed = false;
 
   /**
-   * Nested VMX (emulator/l0/vmx-nonroot.ts): while this vCPU runs L2 in VMX
-   * non-root operation, L0 sets this hook; CPUID, HLT, IN/OUT/INS/OUTS and
-   * RDMSR/WRMSR ask it first (after their own privilege checks, which have
-   * priority over VM exits, SDM vol 3C 26.1.1). It returns true if the
-   * instruction caused a VM exit (the handler then does nothing more);
-   * `qual` is the exit qualification the instruction supplies (I/O). Null
-   * outside L2, so the core needs no L0 import (DESIGN.md layers).
+   * Nested VMX/SVM (emulator/l0/): while this vCPU runs L2 (VMX non-root or
+   * an SVM guest), L0 sets this hook; the instructions of NonRootInsn ask it
+   * first (after their own #UD and privilege checks, which have priority
+   * over VM exits, SDM vol 3C 26.1.1). It returns true if the instruction
+   * caused a VM exit or L0 completed it for L2 (the handler then does
+   * nothing more); `qual` is bits 31:0 of the VMX exit qualification the
+   * instruction supplies (SDM vol 3C 28.2.1), `detail` the rest. Null outside
+   * L2, so the core needs no L0 import (DESIGN.md layers).
    */
-  nonRootExit: ((cpu: CpuState, insn: NonRootInsn, qual: number) => boolean) | null = null;
+  nonRootExit: ((cpu: CpuState, insn: NonRootInsn, qual: number, detail?: NonRootDetail) => boolean) | null = null;
 }
 
-/** Instructions whose exits the core reports through CpuState.nonRootExit. */
-export type NonRootInsn = 'cpuid' | 'hlt' | 'io' | 'rdmsr' | 'wrmsr';
+/**
+ * Instructions whose exits the core reports through CpuState.nonRootExit,
+ * named after the instruction (MOV to/from CRn share 'mov-cr', the
+ * qualification tells them apart).
+ */
+export type NonRootInsn =
+  | 'cpuid' | 'hlt' | 'io' | 'rdmsr' | 'wrmsr'
+  | 'rdtsc' | 'rdtscp' | 'rdpmc' | 'invlpg' | 'invpcid'
+  | 'mov-cr' | 'clts' | 'lmsw' | 'mov-dr'
+  | 'monitor' | 'mwait' | 'pause' | 'wbinvd' | 'invd' | 'xsetbv'
+  | 'sgdt' | 'sidt' | 'lgdt' | 'lidt' | 'sldt' | 'str' | 'lldt' | 'ltr';
+
+/** What a VM exit reports besides bits 31:0 of the qualification (SDM vol 3C 28.2.1, 28.2.5). */
+export interface NonRootDetail {
+  /** Bits 63:32 of the exit qualification (linear addresses, displacements). */
+  qualHi?: number;
+  /** VM-exit instruction information (SDM vol 3C 28.2.5). */
+  info?: number;
+  /** Guest-linear address (folded), for INS/OUTS and LMSW with a memory operand (28.2.1). */
+  linear?: number;
+}

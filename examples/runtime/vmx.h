@@ -25,6 +25,8 @@
 #define IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define IA32_VMX_TRUE_EXIT_CTLS      0x48f
 #define IA32_VMX_TRUE_ENTRY_CTLS     0x490
+#define IA32_VMX_PROCBASED_CTLS2     0x48b
+#define IA32_VMX_EPT_VPID_CAP        0x48c
 #define MSR_FS_BASE              0xc0000100
 #define MSR_GS_BASE              0xc0000101
 
@@ -39,16 +41,18 @@ enum {
     HOST_ES_SELECTOR = 0x0c00, HOST_CS_SELECTOR = 0x0c02, HOST_SS_SELECTOR = 0x0c04,
     HOST_DS_SELECTOR = 0x0c06, HOST_FS_SELECTOR = 0x0c08, HOST_GS_SELECTOR = 0x0c0a,
     HOST_TR_SELECTOR = 0x0c0c,
+    EPT_POINTER = 0x201a, GUEST_PHYSICAL_ADDRESS = 0x2400,
     VMCS_LINK_POINTER = 0x2800,
     PIN_BASED_VM_EXEC_CONTROL = 0x4000, CPU_BASED_VM_EXEC_CONTROL = 0x4002,
     EXCEPTION_BITMAP = 0x4004, VM_EXIT_CONTROLS = 0x400c, VM_ENTRY_CONTROLS = 0x4012,
+    SECONDARY_VM_EXEC_CONTROL = 0x401e,
     VM_INSTRUCTION_ERROR = 0x4400, VM_EXIT_REASON = 0x4402, VM_EXIT_INTR_INFO = 0x4404,
     VM_EXIT_INSTRUCTION_LEN = 0x440c,
     GUEST_ES_LIMIT = 0x4800, GUEST_ES_AR_BYTES = 0x4814,   /* + 2 * segment number */
     GUEST_GDTR_LIMIT = 0x4810, GUEST_IDTR_LIMIT = 0x4812,
     GUEST_INTERRUPTIBILITY_INFO = 0x4824, GUEST_ACTIVITY_STATE = 0x4826,
     GUEST_SYSENTER_CS = 0x482a, HOST_IA32_SYSENTER_CS = 0x4c00,
-    EXIT_QUALIFICATION = 0x6400,
+    EXIT_QUALIFICATION = 0x6400, GUEST_LINEAR_ADDRESS = 0x640a,
     GUEST_CR0 = 0x6800, GUEST_CR3 = 0x6802, GUEST_CR4 = 0x6804,
     GUEST_ES_BASE = 0x6806,                                /* + 2 * segment number */
     GUEST_GDTR_BASE = 0x6816, GUEST_IDTR_BASE = 0x6818,
@@ -68,6 +72,25 @@ enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
 #define CPU_HLT_EXITING           (1u << 7)   /* primary processor-based control 7 */
 #define CPU_UNCOND_IO_EXITING     (1u << 24)  /* primary processor-based control 24 */
 #define ENTRY_IA32E_MODE_GUEST    (1u << 9)   /* VM-entry control 9 */
+#define CPU_ACTIVATE_SECONDARY    (1u << 31)  /* primary processor-based control 31 */
+#define SECONDARY_ENABLE_EPT      (1u << 1)   /* secondary processor-based control 1 */
+
+/* EPT (SDM vol 3C 29.3.2): entry bits 2:0 = R/W/X, bits 5:3 = memory type of
+ * a leaf, bit 7 = large page; EPTP (25.6.11): memory type, walk length - 1. */
+#define EPT_R        (1ull << 0)
+#define EPT_W        (1ull << 1)
+#define EPT_X        (1ull << 2)
+#define EPT_RWX      (EPT_R | EPT_W | EPT_X)
+#define EPT_WB       (6ull << 3)
+#define EPT_LARGE    (1ull << 7)
+#define EPTP_WB_4LEVEL(pml4) ((uint64_t)(pml4) | (3ull << 3) | 6)
+/* IA32_VMX_EPT_VPID_CAP bits (SDM vol 3C appendix A.10). */
+#define EPT_CAP_WALK4          (1ull << 6)
+#define EPT_CAP_WB             (1ull << 14)
+#define EPT_CAP_2MB            (1ull << 16)
+#define EPT_CAP_INVEPT         (1ull << 20)
+#define EPT_CAP_INVEPT_SINGLE  (1ull << 25)
+#define INVEPT_SINGLE_CONTEXT  1
 
 /* VMCS access rights (SDM vol 3C 25.4.1 table 25-2). */
 #define AR_CODE64      0xa09b   /* type 11, S, P, L, G */
@@ -114,6 +137,16 @@ VMX_PTR_INSN(vmptrld)
     }
 VMX_ENTRY_INSN(vmlaunch)
 VMX_ENTRY_INSN(vmresume)
+
+/* INVEPT type, {EPTP, 0} (SDM vol 3C 31.3 INVEPT). */
+static inline enum vmx_result invept(uint64_t type, uint64_t eptp)
+{
+    struct { uint64_t eptp, reserved; } desc = { eptp, 0 };
+    uint8_t cf, zf;
+    __asm__ volatile("invept %2, %3; setc %0; setz %1"
+                     : "=qm"(cf), "=qm"(zf) : "m"(desc), "r"(type) : "cc", "memory");
+    return result_of(cf, zf);
+}
 
 static inline uint64_t vmread(uint64_t field)
 {

@@ -1,13 +1,17 @@
-// F5 without a launch.json: look for a multiboot kernel in the workspace
-// (build/*.elf first) and propose a `nestvirt` launch configuration for it.
+// F5 without a launch.json (kernels.ts decides what to launch and whether
+// to build first), "create a launch.json" (one configuration per kernel
+// found), and a check of hand-written configurations before launch.
 import * as vscode from 'vscode';
-import { findKernels, pickKernel, configFor } from './kernels';
+import { findKernels, configFor, canBuild, proposeLaunch } from './kernels';
+import { MAKE_TASK_LABEL } from './make-task';
 
 export class NestvirtConfigurationProvider implements vscode.DebugConfigurationProvider {
   async provideDebugConfigurations(folder: vscode.WorkspaceFolder | undefined): Promise<vscode.DebugConfiguration[]> {
     if (!folder) return [];
-    const kernels = await findKernels(folder.uri.fsPath);
-    return kernels.map((k) => configFor(k));
+    const root = folder.uri.fsPath;
+    const build = canBuild(root) ? MAKE_TASK_LABEL : undefined;
+    const kernels = await findKernels(root);
+    return kernels.map((k) => configFor(k, k.startsWith('build') ? build : undefined));
   }
 
   async resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
@@ -21,14 +25,14 @@ export class NestvirtConfigurationProvider implements vscode.DebugConfigurationP
     // An empty configuration: F5 with no launch.json.
     folder ??= vscode.workspace.workspaceFolders?.[0];
     if (!folder) {
-      await vscode.window.showErrorMessage('nestvirt: open a folder that contains a multiboot ELF kernel (for example build/hello.elf).');
+      await vscode.window.showErrorMessage('nestvirt: open a folder that contains a multiboot ELF kernel (for example build/hello.elf) or a Makefile that builds one.');
       return undefined;
     }
-    const kernels = await findKernels(folder.uri.fsPath);
-    if (kernels.length === 0) {
-      await vscode.window.showErrorMessage('nestvirt: no multiboot ELF kernel found in this folder (looked in build/*.elf, *.elf and prebuilt/*.elf). Build one first, e.g. `make`.');
+    const proposal = await proposeLaunch(folder.uri.fsPath, vscode.window.activeTextEditor?.document.uri.fsPath, MAKE_TASK_LABEL);
+    if (!proposal) {
+      await vscode.window.showErrorMessage('nestvirt: no multiboot ELF kernel found in this folder (looked in build/*.elf, *.elf and prebuilt/*.elf), and no Makefile with make and a C compiler to build one.');
       return undefined;
     }
-    return configFor(pickKernel(kernels, vscode.window.activeTextEditor?.document.uri.fsPath));
+    return proposal;
   }
 }

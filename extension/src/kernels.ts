@@ -1,6 +1,9 @@
-// Finds multiboot kernels in a folder: ELF files with a multiboot v1 header
-// (magic 0x1BADB002, 4-byte aligned in the first 8 KiB — Multiboot spec 3.1.1),
-// and the launch configuration proposed for one. No `vscode` import: plain logic.
+// What F5 launches in a folder with no launch.json: finds multiboot kernels
+// (ELF files with a multiboot v1 header: magic 0x1BADB002, 4-byte aligned in
+// the first 8 KiB, checksum — Multiboot spec 3.1.1), and when the folder has
+// a Makefile and a toolchain, builds first (preLaunchTask) and launches the
+// kernel named after the active source's directory (hello/main.c →
+// build/hello.elf, the examples' convention). No `vscode` import: plain logic.
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -43,12 +46,44 @@ export async function findKernels(root: string): Promise<string[]> {
 
 /** Prefers the kernel named after the active source file's directory (hello/main.c → build/hello.elf). */
 export function pickKernel(kernels: string[], activeFile: string | undefined): string {
-  if (activeFile) {
-    const dir = path.basename(path.dirname(activeFile));
-    const match = kernels.find((k) => path.basename(k, '.elf') === dir);
-    if (match) return match;
+  const dir = activeFile ? path.basename(path.dirname(activeFile)) : undefined;
+  return kernels.find((k) => path.basename(k, '.elf') === dir) ?? kernels[0];
+}
+
+/** True when `name` is an executable file in one of PATH's directories. */
+export function onPath(name: string, envPath = process.env.PATH ?? ''): boolean {
+  return envPath.split(path.delimiter).filter(Boolean).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A Makefile at the root and make plus a C compiler on PATH: F5 may build before launching. */
+export function canBuild(root: string): boolean {
+  return fs.existsSync(path.join(root, 'Makefile')) && onPath('make') && ['gcc', 'cc', 'clang'].some((c) => onPath(c));
+}
+
+const SOURCE = /\.(c|S|s)$/;
+
+/**
+ * The kernel a buildable folder will produce for the active source file:
+ * build/NAME.elf where NAME is the file's directory and root/NAME holds
+ * sources. By name, not by path: the active file may be another checkout's
+ * copy (a stop opened the path recorded in the DWARF of a kernel built elsewhere).
+ */
+export function kernelToBuild(root: string, activeFile: string | undefined): string | undefined {
+  if (!activeFile) return undefined;
+  const name = path.basename(path.dirname(activeFile));
+  try {
+    if (!fs.readdirSync(path.join(root, name)).some((f) => SOURCE.test(f))) return undefined;
+  } catch {
+    return undefined;
   }
-  return kernels[0];
+  return path.join('build', `${name}.elf`);
 }
 
 export interface NestvirtLaunchConfig {
@@ -58,11 +93,12 @@ export interface NestvirtLaunchConfig {
   program: string;
   cwd: string;
   stopOnEntry: boolean;
+  preLaunchTask?: string;
 }
 
-/** The configuration F5 uses for a workspace-relative kernel path. */
-export function configFor(relKernel: string): NestvirtLaunchConfig {
-  return {
+/** The configuration F5 uses for a workspace-relative kernel path; with `buildTask`, built first. */
+export function configFor(relKernel: string, buildTask?: string): NestvirtLaunchConfig {
+  const config: NestvirtLaunchConfig = {
     type: 'nestvirt',
     request: 'launch',
     name: `nestvirt: ${path.basename(relKernel)}`,
@@ -70,4 +106,22 @@ export function configFor(relKernel: string): NestvirtLaunchConfig {
     cwd: '${workspaceFolder}',
     stopOnEntry: false,
   };
+  if (buildTask) config.preLaunchTask = buildTask;
+  return config;
+}
+
+/**
+ * F5's choice: build with `buildTask` and launch the active directory's
+ * kernel when the folder can build; otherwise the best existing kernel
+ * (build/, then the root, then prebuilt/). undefined: nothing to launch.
+ */
+export async function proposeLaunch(root: string, activeFile: string | undefined, buildTask: string): Promise<NestvirtLaunchConfig | undefined> {
+  const kernels = await findKernels(root);
+  if (canBuild(root)) {
+    const target = kernelToBuild(root, activeFile);
+    const built = kernels.filter((k) => !k.startsWith('prebuilt'));
+    if (target) return configFor(target, buildTask);
+    if (built.length) return configFor(pickKernel(built, activeFile), buildTask);
+  }
+  return kernels.length ? configFor(pickKernel(kernels, activeFile)) : undefined;
 }

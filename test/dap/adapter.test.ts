@@ -60,9 +60,9 @@ describe('DAP adapter (DebugClient)', function () {
     assert.strictEqual(c.supportsReadMemoryRequest, true);
     assert.strictEqual(c.supportsSteppingGranularity, true);
     assert.strictEqual(c.supportsInstructionBreakpoints, true);
-    assert.strictEqual(c.supportsStepBack, false);
+    assert.strictEqual(c.supportsStepBack, true); // session-reverse.ts
     assert.strictEqual(c.supportsConditionalBreakpoints, true);
-    assert.deepStrictEqual(c.exceptionBreakpointFilters!.map((f) => f.filter), ['guest-exception']);
+    assert.deepStrictEqual(c.exceptionBreakpointFilters!.map((f) => f.filter), ['guest-exception', 'vm-exit-reflected', 'vm-exit-l0', 'vm-entry-failure', 'l2-exception', 'triple-fault']);
   });
 
   it('stops on entry at the multiboot entry point, one thread per vCPU, L0 label frame last', async () => {

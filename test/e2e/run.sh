@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# `npm run test:e2e`: F5 on examples/hello in a real VS Code (code-server), driven by
+# `npm run test:e2e`: the packaged extension in a real VS Code (code-server), driven by
 # playwright-core + Debian's chromium. Installs nothing: run test/e2e/install-deps.sh once.
-# Builds dist/ (webpack) and examples/build (make), installs the packaged .vsix into a throwaway
-# --extensions-dir, opens a copy of examples/ with a .vscode/launch.json, runs e2e.mjs.
+# Builds dist/ (webpack), packages the .vsix and installs it into a throwaway --extensions-dir,
+# opens the examples/ folder the .vsix ships (prebuilt kernels + .vscode/launch.json), runs e2e.mjs.
 # Env: E2E_TOOLS (default ~/.cache/e2e-vscode), OUT_DIR (screenshots, default test/e2e/artifacts),
-#      SKIP_BUILD=1 (reuse dist/ and examples/build), E2E_INSTALL=copy (folder copy, no vsce),
+#      SKIP_BUILD=1 (reuse dist/), E2E_INSTALL=copy (folder copy, no vsce),
 #      KEEP_RUN=1 (keep the temp dir for debugging).
+# Last line: `e2e: N passed, M failed`; exit status 1 when anything failed.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -20,14 +21,15 @@ for f in "$NODE24/bin/node" "$CODE_SERVER" /usr/bin/chromium "$ROOT/node_modules
   [ -e "$f" ] || { echo "missing $f: run test/e2e/install-deps.sh (and npm install) first" >&2; exit 1; }
 done
 
-# 1. Build the bundles and the example kernels.
+fail() { echo "$*" >&2; echo "e2e: 0 passed, 1 failed"; exit 1; }
+
+# 1. Build the bundles.
 if [ "${SKIP_BUILD:-}" != 1 ]; then
   t=$(date +%s%N)
-  (cd "$ROOT" && npx --no-install webpack --mode none >/dev/null) || { (cd "$ROOT" && npx --no-install webpack --mode none | tail -40); exit 1; }
-  make -s -C "$ROOT/examples" >/dev/null
-  echo "built dist/ and examples/build in $(ms $t) ms"
+  (cd "$ROOT" && npx --no-install webpack --mode none > /tmp/nestvirt-e2e-webpack.log 2>&1) || { tail -40 /tmp/nestvirt-e2e-webpack.log; fail "webpack failed"; }
+  echo "built dist/ in $(ms $t) ms"
 fi
-[ -f "$ROOT/dist/extension.js" ] && [ -f "$ROOT/dist/adapter.js" ] && [ -f "$ROOT/examples/build/hello.elf" ]
+[ -f "$ROOT/dist/extension.js" ] && [ -f "$ROOT/dist/adapter.js" ] || fail "dist/ is not built"
 
 RUN=$(mktemp -d /tmp/nestvirt-e2e.XXXXXX)
 mkdir -p "$RUN/ud/User" "$RUN/ext" "$OUT_DIR"
@@ -38,36 +40,23 @@ echo 'auth: none' > "$RUN/config.yaml"   # keeps code-server from writing ~/.con
 # 2. The extension under test, into the throwaway extensions dir: the packaged .vsix (what users
 #    install; checks .vscodeignore too), or with E2E_INSTALL=copy a folder copy of what it holds.
 cs() { PATH="$NODE24/bin:$PATH" exec "$CODE_SERVER" --config "$RUN/config.yaml" --user-data-dir "$RUN/ud" --extensions-dir "$RUN/ext" "$@"; }
+# 3. The workspace: the examples/ folder as the user gets it. From the .vsix itself (its sources,
+#    prebuilt kernels and .vscode/launch.json: checks .vscodeignore), or a copy without build/.
 if [ "${E2E_INSTALL:-vsix}" = copy ]; then
   EXT=$RUN/ext/nestvirt.nestvirt-$(node -p "require('$ROOT/package.json').version")
-  mkdir -p "$EXT" && cp -r "$ROOT/package.json" "$ROOT/README.md" "$ROOT/dist" "$ROOT/syntaxes" "$EXT/"
+  mkdir -p "$EXT/extension" && cp -r "$ROOT/package.json" "$ROOT/README.md" "$ROOT/dist" "$ROOT/syntaxes" "$EXT/"
+  cp -r "$ROOT/extension/media" "$EXT/extension/"
+  cp -r "$ROOT/examples" "$RUN/workspace" && rm -rf "$RUN/workspace/build"
 else
   t=$(date +%s%N)
-  (cd "$ROOT" && npx --no-install vsce package --no-dependencies --skip-license -o "$RUN/nestvirt.vsix" >/dev/null)
+  (cd "$ROOT" && npx --no-install vsce package --no-dependencies --skip-license -o "$RUN/nestvirt.vsix" >/dev/null) || fail "vsce package failed"
   (cs --install-extension "$RUN/nestvirt.vsix" >/dev/null)
+  python3 -m zipfile -e "$RUN/nestvirt.vsix" "$RUN/vsix"
+  mv "$RUN/vsix/extension/examples" "$RUN/workspace"
   echo "packaged and installed the .vsix in $(ms $t) ms"
 fi
-
-# 3. The workspace: a copy of examples/ with a launch.json for build/hello.elf. Rebuilt in place
-#    (0.7 s) so the DWARF source paths point into the workspace, as in a user's own checkout.
-cp -r "$ROOT/examples" "$RUN/workspace"
-rm -rf "$RUN/workspace/build" && make -s -C "$RUN/workspace" >/dev/null
-mkdir -p "$RUN/workspace/.vscode"
-cat > "$RUN/workspace/.vscode/launch.json" <<'JSON'
-{
-  "version": "0.2.0",
-  "configurations": [
-    {
-      "type": "nestvirt",
-      "request": "launch",
-      "name": "nestvirt: hello.elf",
-      "program": "${workspaceFolder}/build/hello.elf",
-      "cwd": "${workspaceFolder}",
-      "stopOnEntry": false
-    }
-  ]
-}
-JSON
+# The hover check needs the language server, which is built in once its client exists.
+LS_EXPECTED=0; [ -f "$ROOT/extension/src/language-client.ts" ] && LS_EXPECTED=1
 
 # 4. code-server on a free loopback port (exec in cs(): $! is code-server's own pid, not a subshell's).
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
@@ -84,10 +73,14 @@ echo "code-server ready on port $PORT in $(ms $t) ms"
 
 # 5. Drive the workbench.
 rc=0
-WORKBENCH_URL="http://127.0.0.1:$PORT/?folder=$RUN/workspace" node "$HERE/e2e.mjs" || rc=$?
+WORKBENCH_URL="http://127.0.0.1:$PORT/?folder=$RUN/workspace" LS_EXPECTED=$LS_EXPECTED \
+  node "$HERE/e2e.mjs" 2>&1 | tee "$RUN/e2e.log" || rc=$?
+summary=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed$' "$RUN/e2e.log" | tail -1)
+[ -n "$summary" ] || { rc=1; summary="e2e: 0 passed, 1 failed"; }
 if [ $rc -ne 0 ]; then
   echo "--- code-server log ---"; tail -40 "$RUN/code-server.log"
   find "$RUN/ud/logs" -name '*.log' -path '*exthost*' -exec tail -30 {} \; 2>/dev/null || true
 fi
 echo "screenshots: $OUT_DIR; total $(ms $T_ALL) ms"
+echo "$summary"
 exit $rc

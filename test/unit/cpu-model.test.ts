@@ -8,6 +8,11 @@ import {
   IA32_VMX_TRUE_EXIT_CTLS, IA32_VMX_TRUE_ENTRY_CTLS, IA32_VMX_VMFUNC, IA32_VMX_PROCBASED_CTLS3, IA32_VMX_EXIT_CTLS2,
 } from '../../emulator/x86/cpu-features';
 import type { CpuModelLike } from '../../emulator/x86/model';
+import { CONTROL_FIELD, ControlWord } from '../../emulator/vmx/controls';
+import { VMCS } from '../../emulator/vmx/fields';
+import type { TransitionEvent, DiagnosticEvent } from '../../emulator/events';
+import { readTsv } from './vmx/helpers';
+import { setupL2, launch, transitions } from './l0/l2rig';
 
 const bit = (n: number) => (1 << n) >>> 0;
 const has = (v: number, n: number) => ((v >>> n) & 1) === 1;
@@ -269,7 +274,9 @@ describe('CPU model (-cpu policy)', () => {
       assert.ok(!has(hi(m, IA32_VMX_EXIT_CTLS), 31), 'no secondary exit controls');
       assert.ok(has(hi(m, IA32_VMX_ENTRY_CTLS), 9), 'IA-32e mode guest');
       const sec = hi(m, IA32_VMX_PROCBASED_CTLS2);
-      for (const n of [1, 5, 7, 13, 14]) assert.ok(has(sec, n), `secondary bit ${n}`); // ept vpid unrestricted vmfunc shadow-vmcs
+      for (const n of [1, 5, 7]) assert.ok(has(sec, n), `secondary bit ${n}`); // ept vpid unrestricted
+      for (const n of [13, 14]) assert.ok(!has(sec, n), `secondary bit ${n} off`); // vmfunc, shadow-vmcs: not implemented for L2
+      for (const n of [21, 27]) assert.ok(!has(hi(m, IA32_VMX_PROCBASED_CTLS), n), `primary bit ${n} off`); // TPR shadow, MTF: not implemented for L2
       assert.strictEqual(lo(m, IA32_VMX_PROCBASED_CTLS2), 0);
       const misc = lo(m, IA32_VMX_MISC);
       assert.strictEqual(misc & 0x1f, 5);
@@ -283,7 +290,7 @@ describe('CPU model (-cpu policy)', () => {
       const ept = m.vmxMsr(IA32_VMX_EPT_VPID_CAP)!;
       for (const n of [0, 6, 8, 14, 16, 17, 20, 21, 25, 26]) assert.ok(has(ept[0], n), `EPT cap bit ${n}`);
       for (const n of [0, 8, 9, 10, 11]) assert.ok(has(ept[1], n), `VPID cap bit ${32 + n}`);
-      assert.deepStrictEqual(m.vmxMsr(IA32_VMX_VMFUNC), [1, 0]);
+      assert.strictEqual(m.vmxMsr(IA32_VMX_VMFUNC), null, 'no VM functions: the MSR exists only with enable VM functions (A.11)');
       assert.strictEqual(m.vmxMsr(IA32_VMX_PROCBASED_CTLS3), null);
       assert.strictEqual(m.vmxMsr(IA32_VMX_EXIT_CTLS2), null);
       assert.strictEqual(m.vmxMsr(0x3a), null);
@@ -312,8 +319,8 @@ describe('CPU model (-cpu policy)', () => {
       const cap = m.vmxMsr(IA32_VMX_EPT_VPID_CAP)!;
       assert.strictEqual(cap[0], 0, 'no EPT capability bits');
       assert.strictEqual(cap[1], hi(parseCpuPolicy('max'), IA32_VMX_EPT_VPID_CAP));
-      // QEMU has no EPT -> VM-functions dependency; EPTP switching without EPT just fails VM entry (SDM 27.2.1.1).
-      assert.deepStrictEqual(m.vmxMsr(IA32_VMX_VMFUNC), [1, 0]);
+      // VM functions are not implemented, with or without EPT.
+      assert.strictEqual(m.vmxMsr(IA32_VMX_VMFUNC), null);
       assert.strictEqual(parseCpuPolicy('max,-vmx-ept,-vmx-vpid').vmxMsr(IA32_VMX_EPT_VPID_CAP), null);
       assert.strictEqual(parseCpuPolicy('max,vmx-ept=off').vmxMsr(IA32_VMX_EPT_VPID_CAP)![0], 0);
     });
@@ -336,6 +343,54 @@ describe('CPU model (-cpu policy)', () => {
       assert.ok(!has(n.cpuid(1, 0)[2], 5));
       for (let i = 0x480; i <= 0x493; i++) assert.strictEqual(n.vmxMsr(i), null);
       assert.strictEqual(n.cr4ValidMask & CR4.VMXE, 0);
+    });
+
+    /** QEMU feature words of the VMX control words, and the vmx-controls.tsv field name of each. */
+    const CONTROL_WORDS: Record<string, ControlWord> = { pin: 'pin', primary: 'primary', secondary: 'secondary', exit: 'exit', entry: 'entry' };
+    const tsvName = (word: ControlWord, bit: number): string => {
+      const row = readTsv('vmx-controls.tsv').find((r) => r.field === word && Number(r.bit) === bit);
+      assert.ok(row, `vmx-controls.tsv has no ${word} bit ${bit}`);
+      return row.name;
+    };
+    const unimplementedControls = VMX_FEATURES.filter((f) => !f.implemented && !f.inverted && f.word in CONTROL_WORDS);
+
+    it('controls nestvirt does not honour for L2 are refused with a warning, never advertised', () => {
+      assert.ok(unimplementedControls.length >= 5);
+      for (const n of ['vmx-mtf', 'vmx-flexpriority', 'vmx-shadow-vmcs', 'vmx-vmfunc', 'vmx-eptp-switching']) {
+        const f = lookupFeature(n)!;
+        assert.ok(!f.implemented, `${n} must not be implemented`);
+        const m = parseCpuPolicy(`max,+${n}`);
+        assert.ok(!m.has(n), n);
+        assert.ok(m.warnings.includes(`nestvirt doesn't implement requested feature: ${describeFeature(f)}`), m.warnings.join('\n'));
+      }
+      const m = parseCpuPolicy('max');
+      for (const f of unimplementedControls) {
+        const msr = m.vmxMsr(vmxFeatureMsr(f));
+        if (msr) assert.ok(!has(msr[1], f.bit), `${describeFeature(f)} advertised by max`);
+        // The non-TRUE MSR too: L1 without TRUE controls reads that one.
+        const plain = f.word === 'secondary' ? null : m.vmxMsr(vmxFeatureMsr(f) - 0xc);
+        if (plain) assert.ok(!has(plain[1], f.bit), `${describeFeature(f)} advertised by the non-TRUE MSR`);
+      }
+    });
+
+    it('a VMCS12 that sets one anyway fails VM entry with VMfailValid(7) naming the control (SDM 27.2.1)', () => {
+      for (const f of unimplementedControls) {
+        const word = CONTROL_WORDS[f.word];
+        const name = tsvName(word, f.bit);
+        const bitMask = (1 << f.bit) >>> 0;
+        // A valid VMCS12 (l2rig), plus the control; L2 would run CPUID then HLT.
+        const r = setupL2([0x0f, 0xa2], word === 'secondary' ? { secondary: bitMask } : { [word]: bitMask });
+        assert.strictEqual(launch(r), 'VMfailValid(7)', `${f.name}: ${name}`);
+        assert.strictEqual(r.s.level, 1, `${f.name}: L2 never ran`);
+        assert.strictEqual(r.s.vmcs12.launched, false);
+        const t = transitions(r).find((e: TransitionEvent) => e.type === 'entry-fail');
+        assert.ok(t && t.check, `${f.name}: entry-fail transition with the check`);
+        assert.strictEqual(t.check.field, CONTROL_FIELD[word]);
+        assert.ok(t.check.allowed.includes(`${name} (bit ${f.bit}) must be 0`), `${f.name}: ${t.check.allowed}`);
+        const d = r.events.find((e): e is DiagnosticEvent => e.kind === 'diagnostic' && e.code === 'vm-entry-check');
+        assert.ok(d && d.message.includes(name) && d.message.includes('VMfailValid(7)'), d?.message);
+        assert.strictEqual(r.s.vmcs12.lo(VMCS.VM_INSTRUCTION_ERROR), 7);
+      }
     });
 
     it('qemu64,+vmx: VMX with the default1 controls only, as QEMU, with a warning', () => {

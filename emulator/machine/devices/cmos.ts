@@ -67,7 +67,7 @@ export class Cmos implements PortDevice {
   /** Seconds since the Unix epoch as the RTC currently shows it. */
   nowSeconds(): number {
     if (this.frozenAt !== null) return this.frozenAt;
-    return RTC_EPOCH_SECONDS + Math.floor(this.clock.ticks / TICKS_PER_SECOND) + this.offsetSeconds;
+    return RTC_EPOCH_SECONDS + Math.floor(this.clock.now() / TICKS_PER_SECOND) + this.offsetSeconds;
   }
 
   read(port: number, _size: AccessSize): number {

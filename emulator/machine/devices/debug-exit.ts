@@ -33,7 +33,7 @@ export class DebugExit implements PortDevice {
     const v = value >>> 0;
     const status = debugExitStatus(v);
     this.exited = { value: v, status };
-    this.events.emit({ kind: 'debug-exit', value: v, status, icount: this.clock.ticks });
+    this.events.emit({ kind: 'debug-exit', value: v, status, icount: this.clock.now() });
     if (this.onExit) this.onExit(status, v);
   }
 

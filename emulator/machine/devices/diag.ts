@@ -14,13 +14,13 @@ export class DeviceDiag {
       kind: 'diagnostic',
       code,
       message: `${this.device}: ${message}`,
-      icount: this.clock.ticks,
+      icount: this.clock.now(),
       vcpu,
     });
   }
 
   /** Reported every time. */
   emit(code: string, message: string, vcpu?: number): void {
-    this.events.emit({ kind: 'diagnostic', code, message: `${this.device}: ${message}`, icount: this.clock.ticks, vcpu });
+    this.events.emit({ kind: 'diagnostic', code, message: `${this.device}: ${message}`, icount: this.clock.now(), vcpu });
   }
 }

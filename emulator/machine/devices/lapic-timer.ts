@@ -46,7 +46,7 @@ export class ApicTimer {
   private startCount(count: number): void {
     this.stopTimer();
     if (count <= 0) return;
-    const now = this.clock.ticks;
+    const now = this.clock.now();
     this.timerRunning = true;
     this.timerStartTick = now;
     this.timerStartCount = count;
@@ -56,7 +56,7 @@ export class ApicTimer {
 
   private onTimerExpired(): void {
     this.timerId = 0;
-    const now = this.clock.ticks;
+    const now = this.clock.now();
     if (this.timerMode() === LVT_TIMER_PERIODIC && this.timerInitial > 0) {
       // Periodic: reload from the initial count; the next deadline is an
       // exact multiple of the period from the last, so nothing drifts.
@@ -76,7 +76,7 @@ export class ApicTimer {
 
   currentCount(): number {
     if (!this.timerRunning || this.timerMode() === LVT_TIMER_TSC_DEADLINE) return 0;
-    const elapsed = Math.floor((this.clock.ticks - this.timerStartTick) / this.timerDivide);
+    const elapsed = Math.floor((this.clock.now() - this.timerStartTick) / this.timerDivide);
     if (elapsed < this.timerStartCount) return this.timerStartCount - elapsed;
     if (this.timerMode() === LVT_TIMER_PERIODIC && this.timerInitial > 0) {
       return this.timerInitial - ((elapsed - this.timerStartCount) % this.timerInitial);
@@ -123,7 +123,7 @@ export class ApicTimer {
     this.tscDeadline = value;
     if (value === 0) return; // writing 0 disarms
     const at = value - tscOffset;
-    if (at <= this.clock.ticks) {
+    if (at <= this.clock.now()) {
       // A deadline already passed fires at once.
       this.onDeadline();
       return;

@@ -140,7 +140,7 @@ export class Pit8254 implements PortDevice {
 
   /** PIT clocks now. */
   now(): number {
-    return pitClocksAt(this.clock.ticks);
+    return pitClocksAt(this.clock.now());
   }
 
   /**
@@ -335,7 +335,7 @@ export class Pit8254 implements PortDevice {
 
   private readPortB(): number {
     const ch2 = this.channels[2];
-    const refresh = Math.floor(this.clock.ticks / REFRESH_PERIOD_TICKS) & 1;
+    const refresh = Math.floor(this.clock.now() / REFRESH_PERIOD_TICKS) & 1;
     return (this.portBLow & 0x0c) | (ch2.gate ? 0x01 : 0) | (this.speakerData ? 0x02 : 0) |
       (refresh << 4) | (ch2.out(this.now()) ? 0x20 : 0);
   }

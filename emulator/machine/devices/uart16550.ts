@@ -180,7 +180,7 @@ export class Uart16550 implements PortDevice {
     } else {
       const text = String.fromCharCode(byte);
       this.serialOut(text);
-      this.events.emit({ kind: 'serial', port: this.base, text, icount: this.clock.ticks });
+      this.events.emit({ kind: 'serial', port: this.base, text, icount: this.clock.now() });
     }
     // The write cleared THRE; the instant transmission sets it again, which
     // raises a new THRE interrupt if enabled.

@@ -9,6 +9,7 @@ import { setFlags } from '../flags';
 import { hex64 } from '../canon';
 import { CS, SS, DS, ES, FS, GS, LDTR, TR, IF, RF, TF } from '../regs';
 import { deliverOnce, EventType } from './sys-deliver';
+import { svmEvents } from './svm-hook';
 
 
 /**
@@ -23,6 +24,23 @@ export const SHADOW_NEXT = Number.MAX_SAFE_INTEGER;
 export function inShadow(cpu: Cpu): boolean { return cpu.shadowUntil > cpu.icount; }
 
 /**
+ * Starts the one-instruction shadow of STI (movSs = false) or MOV SS / POP
+ * SS (movSs = true); VMX reports the two as different blocking bits (SDM vol
+ * 3C 25.4.2 table 25-3).
+ */
+export function startShadow(cpu: Cpu, movSs: boolean): void {
+  cpu.shadowUntil = SHADOW_NEXT;
+  cpu.shadowMovSs = movSs;
+}
+
+/**
+ * The event whose delivery is in progress when a later event is raised
+ * (vector -1: none): VMX reports it as IDT-vectoring information when that
+ * later event causes a VM exit (SDM vol 3C 28.2.4).
+ */
+export const vectoring = { vector: -1, type: 0 as EventType, errorCode: -1, carry: false };
+
+/**
  * Where the VMX/SVM layer takes events before IDT delivery (exception bitmap,
  * external-interrupt exiting, NMI exiting, triple-fault exits). `event`
  * returns true if it consumed the event (for example with a VM exit).
@@ -32,6 +50,22 @@ export interface EventInterceptor {
   tripleFault(cpu: Cpu, reason: string): boolean;
 }
 export const interception: { hook: EventInterceptor | null } = { hook: null };
+
+/** The VMX layer's part of each instruction boundary (L0's vmx-events.ts), the twin of svmEvents. */
+export interface VmxBoundaryGate {
+  /**
+   * A latched INIT: true if VMX took it (a VM exit from L2, or INIT blocked
+   * in VMX root operation, SDM vol 3C 26.2 / 24.8), so the vCPU is not reset.
+   */
+  init(cpu: Cpu): boolean;
+  /**
+   * After debug traps and before NMIs and interrupts (SDM vol 3A 6.9): VM
+   * exits of L2's window / timer / NMI / interrupt controls. `shadow` is the
+   * STI or MOV SS blocking in effect. True if it caused a VM exit.
+   */
+  pending(cpu: Cpu, shadow: boolean): boolean;
+}
+export const vmxEvents: { gate: VmxBoundaryGate | null } = { gate: null };
 
 // Exception classes for the double-fault rules (SDM vol 3A, 6.15 table 6-4).
 const BENIGN = 0, CONTRIBUTORY = 1, PAGE_FAULT = 2;
@@ -74,23 +108,29 @@ export function raise(cpu: Cpu, vector: number, type: EventType, ec: number, cr2
   let rf = type === EventType.HwException && !trap && isFaultClass(vector);
   // A faulting instruction does not complete, so no single-step trap follows it.
   cpu.tfArmed = false;
+  // A fault of INT n's own delivery arrives here as a new event but is still "during delivery" (raiseSoftware).
+  if (vectoring.carry) vectoring.carry = false; else vectoring.vector = -1;
   for (let n = 0; ; n++) {
     if (t === EventType.HwException && v < 32) e = HAS_EC[v] ? (e >= 0 ? e : 0) : -1;
-    // SDM vol 3A, 6.15 "Interrupt 14": CR2 is loaded with the faulting linear address before delivery.
-    if (v === 14 && t === EventType.HwException) cpu.cr2 = c2;
     report(cpu, v, t, e, c2);
     const hook = interception.hook;
-    if (hook && hook.event(cpu, v, t, e, c2)) return;
+    // An intercepted #PF exits before CR2 is written (AMD APM vol 2 §15.12; SDM vol 3C 27.1).
+    if (hook && hook.event(cpu, v, t, e, c2)) { vectoring.vector = -1; return; }
+    // SDM vol 3A, 6.15 "Interrupt 14": CR2 is loaded with the faulting linear address before delivery.
+    if (v === 14 && t === EventType.HwException) cpu.cr2 = c2;
     cpu.delivering = v;
     try {
       deliverOnce(cpu, v, t, e, ret, rf);
       cpu.delivering = -1;
+      vectoring.vector = -1;
       if (t === EventType.Nmi) cpu.nmiBlocked = true; // SDM vol 3A, 6.7.1
       if (v === 1 && t !== EventType.External) cpu.dr[7] = cpu.dr[7] & ~0x2000; // #DB clears DR7.GD (SDM vol 3B, 17.2.4)
       return;
     } catch (x) {
       cpu.delivering = -1;
       if (!(x instanceof CpuFault)) throw x;
+      // The next event (or #DF) arises while delivering this one (SDM vol 3C 28.2.4).
+      vectoring.vector = v; vectoring.type = t; vectoring.errorCode = e;
       if ((v === 8 && t === EventType.HwException) || n >= 8) {
         tripleFault(cpu, `#${vectorName(x.vector)} while delivering ${v === 8 ? '#DF' : 'an exception'} (${x.detail})`);
         return;
@@ -122,7 +162,13 @@ export function raiseSoftware(cpu: Cpu, vector: number, type: EventType): void {
   report(cpu, vector, type, -1, 0);
   const hook = interception.hook;
   if (hook && hook.event(cpu, vector, type, -1, 0)) return;
-  deliverOnce(cpu, vector, type, -1, cpu.nextRip, false);
+  try {
+    deliverOnce(cpu, vector, type, -1, cpu.nextRip, false);
+  } catch (x) {
+    // The fault is the instruction's, raised next (deliverFault -> raise) while this event is being delivered (SDM vol 3C 28.2.4).
+    if (x instanceof CpuFault) { vectoring.vector = vector; vectoring.type = type; vectoring.errorCode = -1; vectoring.carry = true; }
+    throw x;
+  }
 }
 
 /** Shutdown after a triple fault (SDM vol 3A, 6.15): the machine decides (reset, report, stop). */
@@ -160,7 +206,7 @@ export function initReset(cpu: Cpu): void {
   for (let k = 0; k < 4; k++) { cpu.dr[k] = 0; cpu.drHi[k] = 0; }
   cpu.dr[6] = 0xffff0ff0; cpu.dr[7] = 0x400;
   cpu.rip = 0xfff0; cpu.nextRip = 0xfff0;
-  cpu.nmiBlocked = false; cpu.shadowUntil = -1; cpu.halted = false; cpu.shutdown = false;
+  cpu.nmiBlocked = false; cpu.shadowUntil = -1; cpu.shadowMovSs = false; cpu.halted = false; cpu.shutdown = false;
   cpu.setCpl(0);
   cpu.mmu.flushAll();
   cpu.updateMode();
@@ -193,7 +239,9 @@ export const hooks: CpuHooks = {
    */
   checkInterrupts(cpu: Cpu): void {
     const ic = cpu.plat.intc;
-    if (ic.initPending) {
+    const vmx = vmxEvents.gate;
+    // SVM: GIF = 0 holds INIT pending (AMD APM vol 2 §15.17.1). VMX: INIT exits from L2, is blocked in VMX root.
+    if (ic.initPending && !svmEvents.gate?.holdInit(cpu) && !(vmx !== null && vmx.init(cpu))) {
       ic.initPending = false;
       initReset(cpu);
       // Nothing runs until a start-up IPI; the run loop checks this only at its top.
@@ -221,7 +269,16 @@ export const hooks: CpuHooks = {
       raise(cpu, 1, EventType.HwException, -1, 0, cpu.rip, true);
     }
     cpu.tfArmed = (cpu.flagsRest & TF) !== 0;
-    if (!shadow) {
+    // VMX: the VM exits of L2's window / timer / NMI / interrupt controls (L0, vmx-events.ts).
+    if (vmx !== null && vmx.pending(cpu, shadow)) {
+      if (cpu.flagsRest & RF) cpu.flagsRest &= ~RF;
+      return;
+    }
+    // SVM: GIF and the guest interrupt rules (AMD APM vol 2 §15.17, §15.21) decide first.
+    const svm = svmEvents.gate;
+    if (svm !== null && svm.boundary(cpu, shadow)) {
+      // held pending, delivered to the guest, or turned into a #VMEXIT
+    } else if (!shadow) {
       if (ic.nmiPending && !cpu.nmiBlocked) {
         ic.nmiPending = false;
         cpu.halted = false;

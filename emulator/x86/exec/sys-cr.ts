@@ -78,6 +78,10 @@ function checkPdptes(cpu: Cpu, cr3: number): void {
     const hi = cpu.plat.mem.read(base + k * 8 + 4, 4);
     if ((lo & 1) && ((lo & 0x1e6) || (hi & rsvdHi))) throw gp0(`PAE PDPTE ${k} has reserved bits set`);
   }
+  // The PDPTEs are the table's now, no longer those a VM entry loaded from
+  // the VMCS (SDM vol 3A 4.4.1; vol 3C §27.3.2.4). An intercepted MOV exits
+  // to L1, whose entry/exit sets them anew (x86/mmu.ts pdptes).
+  cpu.mmu.pdptes = null;
 }
 
 // ------------------------------------------------------------------- CR3
@@ -140,6 +144,11 @@ function writeCr8(cpu: Cpu, lo: number, hi: number): void {
   cpu.exitBlock = true;
 }
 
+/** The control-register-access exit qualification (SDM vol 3C 28.2.1 table 28-3): CR, access type, GPR. */
+function crQual(cr: number, access: CrAccess, gpr: number): number {
+  return (cr | (access << 4) | (gpr << 8)) >>> 0;
+}
+
 // Control registers that exist (SDM vol 2B, MOV CR: #UD for CR1, CR5-CR7, CR9-CR15).
 const CR_EXISTS = [1, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0];
 
@@ -148,6 +157,8 @@ const movToCr: H = (cpu, i) => {
   const n = i.r0;
   if (!CR_EXISTS[n] || (n === 8 && !cpu.long64)) throw ud(`MOV to CR${n}`);
   requireCpl0(cpu, 'MOV to CR');
+  // Nested VMX: before the value checks, which have lower priority than the VM exit (SDM vol 3C 26.1.1, 26.1.3).
+  if (cpu.nonRootExit?.(cpu, 'mov-cr', crQual(n, CrAccess.MovTo, i.r1))) return;
   const size = cpu.long64 ? 8 : 4;
   const lo = cpu.getReg(i.r1, size);
   const hi = size === 8 ? cpu.hi : 0;
@@ -168,6 +179,8 @@ const movFromCr: H = (cpu, i) => {
   const n = i.r1;
   if (!CR_EXISTS[n] || (n === 8 && !cpu.long64)) throw ud(`MOV from CR${n}`);
   requireCpl0(cpu, 'MOV from CR');
+  // Nested VMX: CR3/CR8-store exiting, or the CR0/CR4 read shadows (SDM vol 3C 26.1.3, 26.3).
+  if (cpu.nonRootExit?.(cpu, 'mov-cr', crQual(n, CrAccess.MovFrom, i.r0))) return;
   if (intercepted(cpu, n, CrAccess.MovFrom, 0, 0)) return;
   const size = cpu.long64 ? 8 : 4;
   let lo: number, hi = 0;
@@ -185,6 +198,8 @@ const movFromCr: H = (cpu, i) => {
 
 const clts: H = (cpu) => {
   requireCpl0(cpu, 'CLTS');
+  // Nested VMX: CLTS exits, or leaves a host-owned TS alone, per the CR0 mask and shadow (SDM vol 3C 26.1.3, 26.3).
+  if (cpu.nonRootExit?.(cpu, 'clts', crQual(0, CrAccess.Clts, 0))) return;
   if (intercepted(cpu, 0, CrAccess.Clts, 0, 0)) return;
   cpu.cr0 = (cpu.cr0 & ~CR0_TS) >>> 0;
 };
@@ -193,6 +208,9 @@ const clts: H = (cpu) => {
 const lmsw: H = (cpu, i) => {
   requireCpl0(cpu, 'LMSW');
   const src = cpu.rd(i, 0) & 0xffff;
+  // Nested VMX: table 28-3 LMSW qualification: source data, operand type (bit 6); linear address for a memory operand.
+  const mem = i.k0 === OpKind.Mem;
+  if (cpu.nonRootExit?.(cpu, 'lmsw', (crQual(0, CrAccess.Lmsw, 0) | (mem ? 0x40 : 0) | (src << 16)) >>> 0, mem ? { linear: cpu.ea(i, 2) } : undefined)) return;
   if (intercepted(cpu, 0, CrAccess.Lmsw, src, 0)) return;
   const old = cpu.cr0;
   cpu.cr0 = ((old & ~0xe) | (src & 0xf) | (old & CR0_PE)) >>> 0;
@@ -233,6 +251,8 @@ function generalDetect(cpu: Cpu): void {
 const movToDr: H = (cpu, i) => {
   const n = drIndex(cpu, i.r0);
   requireCpl0(cpu, 'MOV to DR');
+  // Nested VMX: 'MOV-DR exiting' has priority over the general-detect #DB (SDM vol 3C 26.1.1; qualification 28.2.1 table 28-4).
+  if (cpu.nonRootExit?.(cpu, 'mov-dr', (i.r0 | (i.r1 << 8)) >>> 0)) return;
   generalDetect(cpu);
   const size = cpu.long64 ? 8 : 4;
   const lo = cpu.getReg(i.r1, size);
@@ -254,6 +274,7 @@ const movToDr: H = (cpu, i) => {
 const movFromDr: H = (cpu, i) => {
   const n = drIndex(cpu, i.r1);
   requireCpl0(cpu, 'MOV from DR');
+  if (cpu.nonRootExit?.(cpu, 'mov-dr', (i.r1 | 0x10 | (i.r0 << 8)) >>> 0)) return;
   generalDetect(cpu);
   const size = cpu.long64 ? 8 : 4;
   let lo: number, hi = 0;
@@ -297,6 +318,8 @@ function linearNoChecks(cpu: Cpu, i: Insn): number {
 const invlpg: H = (cpu, i) => {
   requireCpl0(cpu, 'INVLPG');
   const lin = linearNoChecks(cpu, i);
+  // Nested VMX: 'INVLPG exiting', qualification = the linear-address operand (SDM vol 3C 26.1.3, 28.2.1).
+  if (lin >= 0 && cpu.nonRootExit?.(cpu, 'invlpg', lin >>> 0, { qualHi: foldedHi(lin) })) return;
   if (lin >= 0) cpu.mmu.flushPage(lin);
   cpu.exitBlock = true;
 };
@@ -305,6 +328,8 @@ const invlpg: H = (cpu, i) => {
 const invpcid: H = (cpu, i) => {
   if (!cpu.model.has(FEAT.invpcid)) throw ud('INVPCID not supported by this CPU model');
   requireCpl0(cpu, 'INVPCID');
+  // Nested VMX: INVPCID exits with 'INVLPG exiting' (SDM vol 3C 26.1.3); qualification = displacement, sign-extended.
+  if (cpu.nonRootExit?.(cpu, 'invpcid', i.disp >>> 0, { qualHi: i.disp < 0 ? 0xffffffff : 0 })) return;
   const size = cpu.long64 ? 8 : 4;
   const type = cpu.getReg(i.r0, size);
   const typeHi = size === 8 ? cpu.hi : 0;
@@ -322,7 +347,16 @@ const invpcid: H = (cpu, i) => {
 };
 
 /** WBINVD/INVD: caches are not modelled, so only the privilege check remains (SDM vol 2B, WBINVD). */
-const cacheInvalidate: H = (cpu) => { requireCpl0(cpu, 'WBINVD/INVD'); };
+const wbinvd: H = (cpu) => {
+  requireCpl0(cpu, 'WBINVD');
+  // Nested VMX: exits if 'WBINVD exiting' (SDM vol 3C 26.1.3).
+  cpu.nonRootExit?.(cpu, 'wbinvd', 0);
+};
+const invd: H = (cpu) => {
+  requireCpl0(cpu, 'INVD');
+  // Nested VMX: INVD always exits (SDM vol 3C 26.1.2).
+  cpu.nonRootExit?.(cpu, 'invd', 0);
+};
 
 export const crHandlers: Record<string, H> = {
   mov_to_cr: movToCr,
@@ -334,6 +368,6 @@ export const crHandlers: Record<string, H> = {
   smsw,
   invlpg,
   invpcid,
-  wbinvd: cacheInvalidate,
-  invd: cacheInvalidate,
+  wbinvd,
+  invd,
 };

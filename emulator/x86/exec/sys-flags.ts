@@ -5,14 +5,17 @@ import type { Cpu } from '../cpu';
 import { getFlags, setFlags } from '../flags';
 import { CpuMode } from '../state';
 import { IF, IOPL, RF, VM, AC, ID, CR4_PVI } from '../regs';
-import { SHADOW_NEXT } from './interrupts';
+import { startShadow } from './interrupts';
 import { H, gp0, notImplemented } from './sys-util';
+import { svmInsn, SVM_EXIT_PUSHF, SVM_EXIT_POPF } from './svm-hook';
 
 const iopl = (cpu: Cpu): number => (cpu.flagsRest & IOPL) >>> 12;
 
 /** PUSHF/PUSHFD/PUSHFQ: the image has VM and RF cleared (SDM vol 2B, PUSHF). */
 const pushf: H = (cpu, i) => {
   if (cpu.flagsRest & VM) throw notImplemented(cpu, 'PUSHF in virtual-8086 mode');
+  // SVM guest: the PUSHF intercept (AMD APM vol 2 §15.9, exit 0x70).
+  if (svmInsn.intercept?.(cpu, SVM_EXIT_PUSHF)) return;
   const f = getFlags(cpu) & ~(VM | RF);
   cpu.push(i.osize, i.osize === 2 ? f & 0xffff : f, 0);
 };
@@ -25,6 +28,8 @@ const pushf: H = (cpu, i) => {
  */
 const popf: H = (cpu, i) => {
   if (cpu.flagsRest & VM) throw notImplemented(cpu, 'POPF in virtual-8086 mode');
+  // SVM guest: the POPF intercept (AMD APM vol 2 §15.9, exit 0x71).
+  if (svmInsn.intercept?.(cpu, SVM_EXIT_POPF)) return;
   const size = i.osize;
   const v = cpu.pop(size);
   const old = getFlags(cpu);
@@ -56,7 +61,7 @@ const sti: H = (cpu) => {
   checkIf(cpu, 'STI');
   if (!(cpu.flagsRest & IF)) {
     cpu.flagsRest |= IF;
-    cpu.shadowUntil = SHADOW_NEXT;
+    startShadow(cpu, false);
   }
   cpu.exitBlock = true;
 };

@@ -9,6 +9,7 @@ import { CS, VM, NT, IF, IOPL, RF, AC, ID, VIF, VIP, TF } from '../regs';
 import { desc, readDescriptor, arOf, limitOf, dplOf, isCode, isConforming, present, ia32e, selFault, setAccessed, commitCs, loadReal } from '../segments';
 import { returnOuter } from './sys-far';
 import { H, gp0, notImplemented } from './sys-util';
+import { svmInsn, SVM_EXIT_IRET } from './svm-hook';
 
 const TWO32 = 0x1_0000_0000;
 // Arithmetic flags, TF, DF, NT: always restored (SDM vol 2A, IRET "RETURN-TO-SAME/OUTER-PRIVILEGE-LEVEL").
@@ -29,6 +30,8 @@ export function iretFlags(cpu: Cpu, image: number, size: number, cpl: number): n
 }
 
 export const iret: H = (cpu, i) => {
+  // SVM guest: the IRET intercept exits before IRET executes (AMD APM vol 2 §15.9, exit 0x74).
+  if (svmInsn.intercept?.(cpu, SVM_EXIT_IRET)) return;
   const size = i.osize;
   // SDM vol 3A, 6.7.1: IRET ends NMI blocking (hardware does so even when the IRET faults).
   cpu.nmiBlocked = false;

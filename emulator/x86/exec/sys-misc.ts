@@ -53,6 +53,8 @@ function setEdxEax(cpu: Cpu, v: number): void {
 
 const rdtsc: H = (cpu) => {
   tscAllowed(cpu, 'RDTSC');
+  // Nested VMX: RDTSC exits if 'RDTSC exiting' (SDM vol 3C 26.1.3); otherwise TSC offsetting applies through tscOffset.
+  if (cpu.nonRootExit?.(cpu, 'rdtsc', 0)) return;
   setEdxEax(cpu, readTsc(cpu));
   // The instruction count is exact only at block boundaries; ending the block keeps successive reads increasing.
   cpu.exitBlock = true;
@@ -61,6 +63,8 @@ const rdtsc: H = (cpu) => {
 const rdtscp: H = (cpu) => {
   if (!cpu.model.has(FEAT.rdtscp)) throw ud('RDTSCP not supported by this CPU model');
   tscAllowed(cpu, 'RDTSCP');
+  // Nested VMX: #UD without 'enable RDTSCP', else exits with 'RDTSC exiting' (SDM vol 3C 26.3, 26.1.3).
+  if (cpu.nonRootExit?.(cpu, 'rdtscp', 0)) return;
   setEdxEax(cpu, readTsc(cpu));
   cpu.setReg(1, 4, cpu.tscAux);
   cpu.exitBlock = true;
@@ -73,6 +77,8 @@ const rdtscp: H = (cpu) => {
  */
 const rdpmc: H = (cpu) => {
   if (cpu.cpl > 0 && cpu.mode !== CpuMode.Real && !(cpu.cr4 & CR4_PCE)) throw gp0(`RDPMC at CPL ${cpu.cpl} with CR4.PCE=0`);
+  // Nested VMX: RDPMC exits if 'RDPMC exiting' (SDM vol 3C 26.1.3), before the counter-index check.
+  if (cpu.nonRootExit?.(cpu, 'rdpmc', 0)) return;
   const ecx = cpu.regs[2] >>> 0;
   const pm = cpu.model.cpuid(0xa, 0, cpu.apicId);
   const general = (pm[0] >>> 8) & 0xff, fixed = pm[3] & 0x1f;
@@ -163,6 +169,8 @@ const xgetbv: H = (cpu) => {
 const xsetbv: H = (cpu) => {
   if (!(cpu.cr4 & CR4_OSXSAVE)) throw ud('XSETBV with CR4.OSXSAVE=0');
   requireCpl0(cpu, 'XSETBV');
+  // Nested VMX: XSETBV always exits (SDM vol 3C 26.1.2); the XCR checks come after the exit.
+  if (cpu.nonRootExit?.(cpu, 'xsetbv', 0)) return;
   const ecx = cpu.regs[2] >>> 0;
   const lo = cpu.regs[0] >>> 0, hi = cpu.regs[4] >>> 0;
   if (ecx !== 0) throw gp0(`XSETBV of XCR${ecx}`);
@@ -201,6 +209,9 @@ const udInsn: H = () => { throw new CpuFault(6, -1, 0, 'UD instruction'); };
 
 const nop: H = () => {};
 
+/** PAUSE is a hint (a NOP here), but in VMX non-root it exits if 'PAUSE exiting' (SDM vol 3C 26.1.3). */
+const pause: H = (cpu) => { cpu.nonRootExit?.(cpu, 'pause', 0); };
+
 /** MONITOR/MWAIT exist only if CPUID.01H:ECX.MONITOR[3]=1 and at CPL 0 (SDM vol 2B, MONITOR). */
 function monitorCheck(cpu: Cpu, what: string): void {
   if (!cpu.model.has(FEAT.monitor)) throw ud(`${what} not supported by this CPU model`);
@@ -210,6 +221,8 @@ function monitorCheck(cpu: Cpu, what: string): void {
 /** MONITOR: DS:rAX (segment override allowed) must be a readable address; ECX=0 (no extensions). */
 const monitor: H = (cpu, i) => {
   monitorCheck(cpu, 'MONITOR');
+  // Nested VMX: MONITOR exits if 'MONITOR exiting' (SDM vol 3C 26.1.3).
+  if (cpu.nonRootExit?.(cpu, 'monitor', 0)) return;
   if (cpu.regs[2] !== 0) throw gp0('MONITOR extensions (ECX != 0) are not supported');
   const seg = i.segOverride >= 0 ? i.segOverride : DS;
   let lin: number;
@@ -224,6 +237,8 @@ const monitor: H = (cpu, i) => {
 /** MWAIT may return at any time (spurious wake-ups are architectural), so it completes at once. */
 const mwait: H = (cpu) => {
   monitorCheck(cpu, 'MWAIT');
+  // Nested VMX: MWAIT exits if 'MWAIT exiting' (SDM vol 3C 26.1.3); L0 fills in qualification bit 0 (monitor armed).
+  if (cpu.nonRootExit?.(cpu, 'mwait', 0)) return;
   if ((cpu.regs[2] >>> 0) > 1) throw gp0('MWAIT extensions beyond interrupt-break (ECX > 1) are not supported');
   cpu.exitBlock = true;
 };
@@ -250,7 +265,7 @@ export const miscHandlers: Record<string, H> = {
   xgetbv, xsetbv, hlt,
   int: intN, int3, into, int1,
   ud2: udInsn, ud0: udInsn, ud1: udInsn,
-  pause: nop, fence: nop, prefetch: nop, prefetchw: nop,
+  pause, fence: nop, prefetch: nop, prefetchw: nop,
   // ENDBR32/64 are NOPs when CET is not enabled (SDM vol 2A, ENDBR64); gcc with
   // -fcf-protection (Ubuntu's default) puts one at every function entry.
   endbr64: nop, endbr32: nop,

@@ -12,7 +12,7 @@ import {
   desc, readDescriptor, arOf, baseOf, limitOf, dplOf, isCode, isData, isConforming, isSystem, present,
   ia32e, loadDataSeg, selFault, SYS_LDT, SYS_TSS16_AVAIL, SYS_TSS_AVAIL,
 } from '../segments';
-import { SHADOW_NEXT } from './interrupts';
+import { startShadow } from './interrupts';
 import { H, gp0, ud, requireCpl0, requireProtected, umipCheck } from './sys-util';
 
 // ------------------------------------------------------------ Sreg moves
@@ -23,7 +23,7 @@ const movToSreg: H = (cpu, i) => {
   if (seg === CS) throw ud('MOV to CS');
   const sel = cpu.rd(i, 1) & 0xffff;
   loadDataSeg(cpu, seg, sel);
-  if (seg === SS) cpu.shadowUntil = SHADOW_NEXT;
+  if (seg === SS) startShadow(cpu, true);
   cpu.exitBlock = true;
 };
 
@@ -44,7 +44,7 @@ const popSreg: H = (cpu, i) => {
   const sel = cpu.peek(size, 0) & 0xffff;
   loadDataSeg(cpu, i.r0, sel);
   cpu.addReg(4, stack, size);
-  if (i.r0 === SS) cpu.shadowUntil = SHADOW_NEXT;
+  if (i.r0 === SS) startShadow(cpu, true);
   cpu.exitBlock = true;
 };
 
@@ -66,6 +66,7 @@ const lfp: H = (cpu, i) => {
 /** LGDT/LIDT m16&32 / m16&64 (SDM vol 2A, LGDT/LIDT): 24-bit base with a 16-bit operand outside 64-bit mode. */
 function loadDtr(cpu: Cpu, i: Insn, idt: boolean): void {
   requireCpl0(cpu, idt ? 'LIDT' : 'LGDT');
+  if (dtExit(cpu, i, idt ? 'lidt' : 'lgdt')) return;
   const long = cpu.long64;
   const lin = cpu.ea(i, long ? 10 : 6);
   const limit = cpu.read16(lin);
@@ -82,9 +83,20 @@ function loadDtr(cpu: Cpu, i: Insn, idt: boolean): void {
   if (idt) { cpu.idtrBase = base; cpu.idtrLimit = limit; } else { cpu.gdtrBase = base; cpu.gdtrLimit = limit; }
 }
 
+/**
+ * Nested VMX: descriptor-table exiting (SDM vol 3C 26.1.3, reasons 46/47); the
+ * qualification is the displacement sign-extended (28.2.1), L0 builds the
+ * instruction information from the decoded operand.
+ */
+function dtExit(cpu: Cpu, i: Insn, insn: 'sgdt' | 'sidt' | 'lgdt' | 'lidt' | 'sldt' | 'str' | 'lldt' | 'ltr'): boolean {
+  const mem = i.k0 === OpKind.Mem;
+  return cpu.nonRootExit !== null && cpu.nonRootExit(cpu, insn, mem ? i.disp >>> 0 : 0, { qualHi: mem && i.disp < 0 ? 0xffffffff : 0 });
+}
+
 /** SGDT/SIDT: limit then base, 8 bytes of base in 64-bit mode, 4 elsewhere (SDM vol 2B, SGDT). */
 function storeDtr(cpu: Cpu, i: Insn, idt: boolean): void {
   umipCheck(cpu, idt ? 'SIDT' : 'SGDT');
+  if (dtExit(cpu, i, idt ? 'sidt' : 'sgdt')) return;
   const long = cpu.long64;
   const size = long ? 10 : 6;
   const lin = cpu.ea(i, size);
@@ -99,6 +111,7 @@ function storeDtr(cpu: Cpu, i: Insn, idt: boolean): void {
 function storeSel(cpu: Cpu, i: Insn, seg: number, what: string): void {
   requireProtected(cpu, what);
   umipCheck(cpu, what);
+  if (dtExit(cpu, i, seg === LDTR ? 'sldt' : 'str')) return;
   const v = cpu.segSel[seg];
   if (i.k0 === OpKind.Mem) cpu.write16(cpu.ea(i, 2), v);
   else cpu.setReg(i.r0, i.osize, v, 0);
@@ -122,6 +135,7 @@ function systemBase(cpu: Cpu, sel: number): number {
 const lldt: H = (cpu, i) => {
   requireProtected(cpu, 'LLDT');
   requireCpl0(cpu, 'LLDT');
+  if (dtExit(cpu, i, 'lldt')) return;
   const sel = cpu.rd(i, 0) & 0xffff;
   if ((sel & 0xfffc) === 0) {
     cpu.segSel[LDTR] = sel; cpu.segAr[LDTR] = AR_UNUSABLE; cpu.segBase[LDTR] = 0; cpu.segLimit[LDTR] = 0;
@@ -143,6 +157,7 @@ const lldt: H = (cpu, i) => {
 const ltr: H = (cpu, i) => {
   requireProtected(cpu, 'LTR');
   requireCpl0(cpu, 'LTR');
+  if (dtExit(cpu, i, 'ltr')) return;
   const sel = cpu.rd(i, 0) & 0xffff;
   if ((sel & 0xfffc) === 0) throw gp0('LTR with a null selector');
   if (sel & 4) throw selFault(13, sel, 'LTR selector references the LDT');

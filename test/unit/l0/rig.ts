@@ -8,6 +8,7 @@ import { parseCpuPolicy } from '../../../emulator/x86/cpu-model';
 import { CR4_VMXE } from '../../../emulator/x86/regs';
 import { getFlags, setFlags } from '../../../emulator/x86/flags';
 import { installNestedVmx, VmxVcpuState } from '../../../emulator/l0';
+import type { VmxCapabilitySource } from '../../../emulator/vmx/caps';
 import { VMCS } from '../../../emulator/vmx/fields';
 
 /** validVmcs: L1 "returns" to a `hlt` at HOST_RIP on HOST_RSP. */
@@ -42,8 +43,15 @@ export const I = {
 
 export interface VmxRig extends SysRig { s: VmxVcpuState; rev: number }
 
-export function makeVmxRig(mode: SnippetMode = 'long64', policy = 'max', paging32 = true): VmxRig {
-  const r = makeSysRig(mode, parseCpuPolicy(policy)) as VmxRig;
+/**
+ * `vmxMsrs` replaces IA32_VMX_* MSRs of the policy's model (null removes one):
+ * L0's capabilities and what L1 reads with RDMSR, for hardware rules that
+ * depend on a capability the policy does not offer (never a policy change).
+ */
+export function makeVmxRig(mode: SnippetMode = 'long64', policy = 'max', paging32 = true,
+  vmxMsrs: Record<number, readonly [number, number] | null> = {}): VmxRig {
+  const model = parseCpuPolicy(policy);
+  const r = makeSysRig(mode, model) as VmxRig;
   r.cpu.cr4 |= CR4_VMXE;
   r.cpu.featureControl = 0x5; // lock | VMX outside SMX
   if (mode === 'prot32' && paging32) {
@@ -54,7 +62,11 @@ export function makeVmxRig(mode: SnippetMode = 'long64', policy = 'max', paging3
     r.cpu.cr0 = (r.cpu.cr0 | 0x80000000) >>> 0;
     r.cpu.mmu.flushAll();
   }
-  r.s = installNestedVmx(r.cpu);
+  // The model with the replaced MSRs, everything else (MAXPHYADDR, EFER mask, ...) inherited.
+  const source: VmxCapabilitySource = Object.keys(vmxMsrs).length === 0 ? model : Object.assign(Object.create(model), {
+    vmxMsr: (i: number) => (i in vmxMsrs ? vmxMsrs[i] : model.vmxMsr(i)),
+  });
+  r.s = installNestedVmx(r.cpu, source);
   r.rev = r.s.caps.revisionId;
   for (const a of [VMXON_REGION, VMCS_A, VMCS_B]) r.mem.write(a, 4, r.rev);
   return r;

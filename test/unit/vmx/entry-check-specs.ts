@@ -32,6 +32,15 @@ const noMtf = capsWith({ 0x48e: [0, allMsr(0x48e)[1] & ~PRIMARY.MONITOR_TRAP_FLA
 const noAd = capsWith({ 0x48c: [allMsr(0x48c)[0] & ~(1 << 21), allMsr(0x48c)[1]] });
 const noZeroLen = capsWith({ 0x485: [allMsr(0x485)[0] & ~(1 << 30), 0] });
 const noRtm = capsWith({}, { rtm: false });
+/**
+ * Primary controls as on hardware: MTF allowed, the default1 bits other than
+ * CR3-load/store exiting fixed to 1 in the TRUE MSR, no tertiary controls.
+ */
+const TRUE_PROC_DEFAULT1 = 0x04006172;
+const primaryNoTertiary = capsWith({
+  0x482: [0x0401e172, allMsr(0x482)[1] & ~PRIMARY.ACTIVATE_TERTIARY_CONTROLS],
+  0x48e: [TRUE_PROC_DEFAULT1, allMsr(0x48e)[1] & ~PRIMARY.ACTIVATE_TERTIARY_CONTROLS],
+});
 const anyVectorEc = capsWith({ 0x480: [allMsr(0x480)[0], allMsr(0x480)[1] | (1 << 24)] });
 
 const ptr64 = (s: Scenario, f: Parameters<typeof set>[1], lo: number, hi = 0) => set(s, f, lo, hi);
@@ -101,7 +110,7 @@ export const SPECS: Record<string, Spec> = {
   // ---------------- ctrl ----------------
   'CTRL-PIN-RSVD': { caps: MAX_CAPS, pass: (s) => or(s, 'PIN_BASED_VM_EXEC_CONTROL', PIN.VIRTUAL_NMIS), fail: (s) => or(s, 'PIN_BASED_VM_EXEC_CONTROL', PIN.PROCESS_POSTED_INTERRUPTS), field: 'PIN_BASED_VM_EXEC_CONTROL' },
   'CTRL-PROC-RSVD': {
-    caps: MAX_CAPS,
+    caps: primaryNoTertiary,
     pass: (s) => or(s, 'CPU_BASED_VM_EXEC_CONTROL', PRIMARY.MONITOR_TRAP_FLAG),
     fail: (s) => clr(s, 'CPU_BASED_VM_EXEC_CONTROL', 1 << 1),
     field: 'CPU_BASED_VM_EXEC_CONTROL',

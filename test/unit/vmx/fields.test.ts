@@ -5,6 +5,7 @@ import {
 } from '../../../emulator/vmx/fields';
 import { VmcsProfile } from '../../../emulator/vmx/vmcs';
 import { VMX_VMCS_ENUM_MAX_INDEX } from '../../../emulator/x86/cpu-model';
+import { VMX_FEATURES } from '../../../emulator/x86/cpu-features';
 import { readTsv, MAX_CAPS, ALL_CAPS } from './helpers';
 
 const ROWS = readTsv('vmcs-fields.tsv');
@@ -115,10 +116,22 @@ describe('VMCS field table (vmcs-fields.tsv)', () => {
   it('fields of features the max model lacks do not exist there', () => {
     const p = VmcsProfile.fromCaps(MAX_CAPS);
     const exists = (n: string) => p.isSupported(fieldByName(n)!);
-    for (const n of ['GUEST_RIP', 'EPT_POINTER', 'VIRTUAL_PROCESSOR_ID', 'VMREAD_BITMAP', 'GUEST_IA32_EFER', 'VMX_PREEMPTION_TIMER_VALUE', 'EPTP_LIST_ADDRESS', 'TPR_THRESHOLD']) {
+    // Derived from the feature table, independently of the capability MSRs:
+    // `max` turns on exactly the implemented vmx-* features, and a field
+    // exists iff one of the controls/capabilities it requires is on.
+    const on = (ctl: string, bit: number) =>
+      VMX_FEATURES.some((f) => f.implemented && !f.inverted && f.word === ctl && f.bit === bit);
+    for (const d of VMCS_FIELDS) {
+      const expected = d.requires.length === 0 || d.requires.some((r) => on(r.ctl, r.bit));
+      assert.equal(p.isSupported(d), expected, d.name);
+    }
+    // Spot checks, including fields of features max does not implement for L2
+    // (VMCS shadowing, VM functions/EPTP switching, TPR shadow).
+    for (const n of ['GUEST_RIP', 'EPT_POINTER', 'VIRTUAL_PROCESSOR_ID', 'GUEST_IA32_EFER', 'VMX_PREEMPTION_TIMER_VALUE', 'TSC_OFFSET', 'MSR_BITMAP']) {
       assert.ok(exists(n), n);
     }
-    for (const n of ['TSC_MULTIPLIER', 'PML_ADDRESS', 'POSTED_INTR_DESC_ADDR', 'APIC_ACCESS_ADDR', 'TERTIARY_VM_EXEC_CONTROL', 'GUEST_IA32_FRED_CONFIG', 'SHARED_EPT_POINTER', 'HOST_IA32_PERF_GLOBAL_CTRL', 'EXECUTIVE_VMCS_POINTER']) {
+    for (const n of ['TSC_MULTIPLIER', 'PML_ADDRESS', 'POSTED_INTR_DESC_ADDR', 'APIC_ACCESS_ADDR', 'TERTIARY_VM_EXEC_CONTROL', 'GUEST_IA32_FRED_CONFIG', 'SHARED_EPT_POINTER', 'HOST_IA32_PERF_GLOBAL_CTRL', 'EXECUTIVE_VMCS_POINTER',
+      'VMREAD_BITMAP', 'VMWRITE_BITMAP', 'VM_FUNCTION_CONTROL', 'EPTP_LIST_ADDRESS', 'TPR_THRESHOLD', 'VIRTUAL_APIC_PAGE_ADDR']) {
       assert.ok(!exists(n), n);
     }
   });

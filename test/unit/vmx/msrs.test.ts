@@ -31,7 +31,9 @@ describe('VMX MSRs (vmx-msrs.tsv)', () => {
     assert.ok(c.allowed1('secondary', 1));
     assert.ok(!c.allowed1('secondary', 0));
     assert.ok(!c.allowed1('tertiary', 0));
-    assert.ok(c.allowed1('vmfunc', 0));
+    assert.ok(!c.allowed1('secondary', 13), 'enable VM functions: not implemented for L2');
+    assert.ok(!c.allowed1('vmfunc', 0), 'EPTP switching: not implemented for L2');
+    assert.equal(c.vmfuncLo, 0);
     assert.equal(c.fred, false);
   });
 
