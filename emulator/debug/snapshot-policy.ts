@@ -25,6 +25,10 @@ import { ElfFile } from '../machine/elf';
 import { VmcsProfile } from '../vmx/vmcs';
 import { VmxVcpuState } from '../l0/vmx-state';
 import { Ept02 } from '../l0/vmx-ept02';
+import { SvmVcpuState } from '../l0/svm-state';
+import { Npt02 } from '../l0/svm-npt02';
+import { TlbBank } from '../l0/svm-tlb';
+import { VmrunCheckMemo } from '../svm/vmrun-checks';
 
 const fields = (entries: [string, ExclusionReason][]): Map<string, ExclusionReason> => new Map(entries);
 
@@ -39,6 +43,10 @@ export const SNAPSHOT_POLICY: SnapshotPolicy = {
     [CpuModel, 'immutable'],
     [ElfFile, 'immutable'],
     [VmcsProfile, 'immutable'],
+    // L0's per-level TLB banks of nested SVM (l0/svm-tlb.ts): TLBs too.
+    [TlbBank, 'cache'],
+    // What the VMRUN consistency checks last read (svm/vmrun-checks.ts VmrunCheckMemo).
+    [VmrunCheckMemo, 'cache'],
   ]),
   skipFields: new Map<Function, Map<string, ExclusionReason>>([
     [Machine, fields([['opts', 'immutable']])],
@@ -61,5 +69,13 @@ export const SNAPSHOT_POLICY: SnapshotPolicy = {
     // L0's shadow EPT02: "a cache (dropping it is always allowed)", dropped at
     // take and restore like the TLBs (snapshot.ts dropL0Caches).
     [Ept02, fields([['entries', 'cache']])],
+    // Nested SVM: NPT02's entries and the sources of the merged MSRPM/IOPM
+    // are caches too, dropped at take and restore (SvmVcpuState.dropCaches).
+    [Npt02, fields([['map', 'cache']])],
+    // (dv*, w*, hsaveImage: views of the VMCB images, captured through those.)
+    [SvmVcpuState, fields([
+      ['msrpmFrom', 'cache'], ['iopmFrom', 'cache'],
+      ['dv12', 'cache'], ['dv01', 'cache'], ['dv02', 'cache'], ['w12', 'cache'], ['w02', 'cache'], ['hsaveImage', 'cache'],
+    ])],
   ]),
 };

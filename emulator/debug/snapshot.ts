@@ -110,8 +110,10 @@ function dropL0Caches(m: Machine): void {
   for (const c of m.cpus) {
     const s = vmxStateOf(c);
     if (s) for (const r of ept02Roots(s)) r.entries.clear();
+    if (s) { s.tlbL1.drop(); s.tlbL2.drop(); } // l0/vmx-tlb.ts
     const st = c.mmu.stage2;
     if (st instanceof Ept02) st.entries.clear();
+    l0.svmStateOf(c)?.dropCaches();
   }
 }
 

@@ -127,8 +127,8 @@ export function loadVmrunState(cpu: Cpu, d: DataView, linearBits: number, withGp
   cpu.exitBlock = true;
 }
 
-/** #VMEXIT's guest-state store (APM §15.6): the same fields VMRUN loads, from the vCPU. */
-export function storeVmrunState(cpu: Cpu, d: DataView, withGpat: boolean): void {
+/** #VMEXIT's guest-state store (APM §15.6): the same fields VMRUN loads, from the vCPU (`rflags`: getFlags(cpu), when the caller has it). */
+export function storeVmrunState(cpu: Cpu, d: DataView, withGpat: boolean, rflags = getFlags(cpu)): void {
   storeSegAt(cpu, d, ES, O.ES);
   storeSegAt(cpu, d, CS, O.CS);
   storeSegAt(cpu, d, SS, O.SS);
@@ -144,7 +144,7 @@ export function storeVmrunState(cpu: Cpu, d: DataView, withGpat: boolean): void 
   set64(d, O.CR4, cpu.cr4, 0);
   set64(d, O.DR6, cpu.dr[6], 0);
   set64(d, O.DR7, cpu.dr[7], 0);
-  set64(d, O.RFLAGS, getFlags(cpu), 0);
+  set64(d, O.RFLAGS, rflags, 0);
   setAddr(d, O.RIP, cpu.rip);
   set64(d, O.RSP, cpu.regs[8], cpu.regs[9]);
   set64(d, O.RAX, cpu.regs[0], cpu.regs[1]);

@@ -29,13 +29,23 @@ type H = (cpu: Cpu, i: Insn) => void;
 interface Installed { s: SvmVcpuState; model: SvmModelView; nrips: boolean; vgif: boolean }
 const installed = new WeakMap<Cpu, Installed>();
 
+// The last vCPU looked up: a round trip's SVM instructions and interrupt
+// checks all ask about the same vCPU (host wiring, not guest state).
+let lastCpu: Cpu | null = null;
+let last: Installed | undefined;
+
+function lookup(cpu: Cpu): Installed | undefined {
+  if (cpu !== lastCpu) { lastCpu = cpu; last = installed.get(cpu); }
+  return last;
+}
+
 /** L0's SVM state of a vCPU, or undefined if nested SVM is not installed on it. */
 export function svmStateOf(cpu: Cpu): SvmVcpuState | undefined {
-  return installed.get(cpu)?.s;
+  return lookup(cpu)?.s;
 }
 
 function get(cpu: Cpu): Installed {
-  const x = installed.get(cpu);
+  const x = lookup(cpu);
   if (!x) throw new Error('nested SVM: handler called on a vCPU without L0 SVM state');
   return x;
 }
@@ -172,12 +182,12 @@ export function installNestedSvm(cpu: Cpu, model: SvmModelView = cpu.model as un
     throw new Error('nested SVM needs a CPU model with CR4/EFER masks (parseCpuPolicy)');
   }
   const s = new SvmVcpuState(cpu.plat.mem);
+  s.linearBits = model.linearAddrBits;
+  s.nrips = model.has('nrip-save');
   initVmcb01(s);
-  installed.set(cpu, { s, model, nrips: model.has('nrip-save'), vgif: model.has('vgif') });
-  setSvmLookups(svmStateOf, (c) => {
-    const x = installed.get(c);
-    return { linearBits: x ? x.model.linearAddrBits : 48, nrips: x ? x.nrips : false };
-  });
+  installed.set(cpu, { s, model, nrips: s.nrips, vgif: model.has('vgif') });
+  lastCpu = null;
+  setSvmLookups(svmStateOf);
   exposeSvmMsrs(svmStateOf);
   installSvmSeams();
   attachSvmInstructions(cpu, SVM_INSTRUCTIONS);

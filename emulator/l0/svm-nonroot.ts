@@ -29,7 +29,6 @@ import { emitTransition } from './transitions';
 const O = VMCB_OFF;
 
 let stateOf: (cpu: Cpu) => SvmVcpuState | undefined = () => undefined;
-let optsOf: (cpu: Cpu) => { linearBits: number; nrips: boolean } = () => ({ linearBits: 48, nrips: false });
 
 /** The SVM state of a vCPU (set by svm-instructions.ts, which owns it; no import cycle). */
 export function svmStateLookup(cpu: Cpu): SvmVcpuState | undefined {
@@ -37,15 +36,13 @@ export function svmStateLookup(cpu: Cpu): SvmVcpuState | undefined {
 }
 
 /** svm-instructions.ts tells this module where the per-vCPU state lives (no import cycle). */
-export function setSvmLookups(state: (cpu: Cpu) => SvmVcpuState | undefined, opts: (cpu: Cpu) => { linearBits: number; nrips: boolean }): void {
+export function setSvmLookups(state: (cpu: Cpu) => SvmVcpuState | undefined): void {
   stateOf = state;
-  optsOf = opts;
 }
 
 /** A #VMEXIT L1 asked for: write it to VMCB12 and return to L1. */
 export function reflect(cpu: Cpu, s: SvmVcpuState, e: SvmExit): void {
-  const o = optsOf(cpu);
-  svmVmexit(cpu, s, e, o.linearBits, o.nrips);
+  svmVmexit(cpu, s, e, s.linearBits, s.nrips);
 }
 
 /** An exit VMCB02 took that L1 does not intercept: L0 handles it and L2 continues (trace only). */

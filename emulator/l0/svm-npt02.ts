@@ -16,6 +16,8 @@
 // and restore (its map is a cache, snapshot-policy.ts).
 import type { Cpu, CpuHooks } from '../x86/cpu';
 import { CpuFault } from '../x86/fault';
+import { vectoring } from '../x86/exec/interrupts';
+import { EventType } from '../x86/exec/sys-deliver';
 import { Access } from '../x86/mmu';
 import type { Stage2 } from '../x86/mmu';
 import type { PhysRW } from '../svm/phys';
@@ -71,7 +73,7 @@ export class Npt02 implements Stage2 {
     };
     const s = this.s, reflect = this.reflectFn;
     if (cpu.delivering >= 0) return new SvmExitInDelivery((info, ec) => reflect(cpu, s, { ...e, intInfo: info, intErr: ec }), cpu.delivering);
-    return new SvmExitFault(() => reflect(cpu, s, e), e.rule);
+    return new SvmExitFault((info, ec) => reflect(cpu, s, info === undefined ? e : { ...e, intInfo: info, intErr: ec ?? 0 }), e.rule);
   }
 }
 
@@ -83,7 +85,8 @@ export class Npt02 implements Stage2 {
  * CpuHooks.deliverFault, where SvmExitHooks performs the exit. Never delivered.
  */
 export class SvmExitFault extends CpuFault {
-  constructor(readonly perform: () => void, detail: string) { super(-1, -1, 0, detail); }
+  /** `perform(intInfo, intErr)`: the exit, with EXITINTINFO when it interrupted an event's delivery. */
+  constructor(readonly perform: (intInfo?: number, intErr?: number) => void, detail: string) { super(-1, -1, 0, detail); }
 }
 
 /**
@@ -109,7 +112,20 @@ export class SvmExitHooks implements CpuHooks {
   constructor(readonly base: CpuHooks) {}
 
   deliverFault(cpu: Cpu, f: CpuFault): void {
-    if (f instanceof SvmExitFault) { f.perform(); return; }
+    if (f instanceof SvmExitFault) {
+      // An access of an instruction's own event delivery (INT n, INT3, INTO,
+      // INT1: interrupts.ts raiseSoftware marks it `carry`): EXITINTINFO
+      // names that event, TYPE 4 for INT n, 3 for the exceptions (§15.7.2).
+      if (vectoring.carry && vectoring.vector >= 0) {
+        const info = ((vectoring.vector & 0xff) | ((vectoring.type === EventType.SoftInt ? 4 : 3) << 8) | EVENT_V) >>> 0;
+        vectoring.carry = false;
+        vectoring.vector = -1;
+        f.perform(info, 0);
+      } else {
+        f.perform();
+      }
+      return;
+    }
     try {
       this.base.deliverFault(cpu, f);
     } catch (x) {

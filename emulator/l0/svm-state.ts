@@ -12,6 +12,7 @@
 import { VMCB_SIZE } from '../svm/vmcb-layout';
 import { ByteRegion } from '../svm/phys';
 import { IOPM_SIZE, MSRPM_SIZE } from '../svm/intercepts';
+import { VmrunCheckMemo } from '../svm/vmrun-checks';
 import type { L1PhysMemory } from './vmx-state';
 import type { Npt02 } from './svm-npt02';
 import { TlbBank, protectBanksOnCodeMark } from './svm-tlb';
@@ -19,6 +20,9 @@ import { TlbBank, protectBanksOnCodeMark } from './svm-tlb';
 export class SvmVcpuState {
   /** The level the vCPU runs: 1 (L1, host of SVM) or 2 (L2 under VMCB02). */
   level: 1 | 2 = 1;
+  /** The CPU model's linear-address width and NRIPS (CPUID 8000_000A EDX[3]), set when L0 is installed. */
+  linearBits = 48;
+  nrips = false;
   /** Global interrupt flag of L1 (APM §15.17): set by STGI and VMRUN, cleared by CLGI and #VMEXIT. Reset value 1. */
   gif = true;
   /** L2's GIF as L2 sees it (STGI/CLGI L1 did not intercept; APM §15.17, vGIF §15.33.4). */
@@ -72,6 +76,10 @@ export class SvmVcpuState {
    */
   msrpmFrom = -1;
   iopmFrom = -1;
+  /** What the VMRUN consistency checks read when they last passed (svm/vmrun-checks.ts; a cache). */
+  readonly checkMemo = new VmrunCheckMemo();
+  /** The CPU state VMRUN's instruction checks last passed with (a cache). */
+  readonly insnMemo = new VmrunCheckMemo();
   /** Views of the images (VMCB offsets 0..4095). */
   readonly v12: ByteRegion;
   readonly v01: ByteRegion;
@@ -80,6 +88,8 @@ export class SvmVcpuState {
   readonly dv12: DataView;
   readonly dv01: DataView;
   readonly dv02: DataView;
+  /** VMCB01's save area (0x400..0x6FF), what VMRUN writes to the HSAVE page (svm-vmrun.ts). */
+  readonly hsaveImage: Uint8Array;
   /** VMCB12 and VMCB02 as dwords (#VMEXIT copies its fields a dword at a time). */
   readonly w12: Int32Array;
   readonly w02: Int32Array;
@@ -91,9 +101,25 @@ export class SvmVcpuState {
     this.dv12 = new DataView(this.vmcb12.buffer);
     this.dv01 = new DataView(this.vmcb01.buffer);
     this.dv02 = new DataView(this.vmcb02.buffer);
+    this.hsaveImage = this.vmcb01.subarray(0x400, 0x700);
     this.w12 = new Int32Array(this.vmcb12.buffer);
     this.w02 = new Int32Array(this.vmcb02.buffer);
     protectBanksOnCodeMark(this, mem, [this.tlbL1, this.tlbL2]);
+  }
+
+  /**
+   * Drops what L0 keeps only to go faster (snapshot take and restore,
+   * debug/snapshot.ts): the TLB banks, NPT02's entries, the merged maps'
+   * sources, the consistency-check memo. Dropping them is always allowed (a superset flush, §15.16.1).
+   */
+  dropCaches(): void {
+    this.tlbL1.drop();
+    this.tlbL2.drop();
+    this.npt02?.flush();
+    this.msrpmFrom = -1;
+    this.iopmFrom = -1;
+    this.checkMemo.drop();
+    this.insnMemo.drop();
   }
 
   /** VM_HSAVE_PA of the running level as a number (valid values are below 2^52). */

@@ -39,6 +39,13 @@ export class TlbBank {
     this.stage2 = null;
   }
 
+  /** Drops the entries of linear page `lin` (INVVPID individual-address, vmx-tlb.ts). */
+  flushPage(lin: number): void {
+    if (!this.valid) return;
+    const lpn = Math.floor(lin / 4096), i = lpn & (TLB_SIZE - 1);
+    for (const t of this.tlbs) if (t.tag[i] === lpn) t.tag[i] = -1;
+  }
+
   /** Drops write entries that point at physical page `pfn` (it now holds decoded code; x86/mmu.ts protectCodePage). */
   protectCodePage(pfn: number): void {
     if (!this.valid) return;
@@ -60,7 +67,7 @@ export function bankOut(cpu: Cpu, bank: TlbBank, asid: number): void {
   for (let k = 0; k < live.length; k++) {
     const t = bank.tlbs[k];
     if (t.nUsed !== 0 || t.overflow) t.flush();
-    live[k].swap(t);
+    if (live[k].nUsed !== 0 || live[k].overflow) live[k].swap(t); // (two empty sets: nothing to move)
   }
   cpu.mmu.epoch++;
   bank.valid = true;
@@ -84,7 +91,8 @@ export function bankIn(cpu: Cpu, bank: TlbBank, asid: number): void {
   const live = mmu.tlbs;
   for (let k = 0; k < live.length; k++) {
     if (live[k].nUsed !== 0 || live[k].overflow) live[k].flush();
-    live[k].swap(bank.tlbs[k]);
+    const t = bank.tlbs[k];
+    if (t.nUsed !== 0 || t.overflow) live[k].swap(t);
   }
   mmu.epoch++;
   bank.valid = false;

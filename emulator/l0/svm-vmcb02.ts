@@ -175,15 +175,16 @@ export interface Vmcb02Options {
  * VMCB02 shows exactly what runs.
  */
 export function buildVmcb02Control(s: SvmVcpuState, o: Vmcb02Options): void {
-  const v12 = s.v12, img = s.vmcb02, b12 = s.vmcb12;
+  const v12 = s.v12, img = s.vmcb02, b12 = s.vmcb12, d12 = s.dv12;
   img.fill(0, 0, 0x400);
   const dv = s.dv02;
   // Intercepts: L0's | VMCB12's (Xen; KVM recalc_intercepts also ORs).
-  for (let w = 0; w < INTERCEPT_WORDS; w++) dv.setUint32(w * 4, (L0_WORDS_L2[w] | v12.read(w * 4, 4)) >>> 0, true);
+  for (let w = 0; w < INTERCEPT_WORDS; w++) dv.setUint32(w * 4, (L0_WORDS_L2[w] | d12.getUint32(w * 4, true)) >>> 0, true);
   // Permission maps (§15.10, §15.11): L0-owned merged copies. VMCB02 points
   // at them symbolically (0): they live in L0, not in any guest's memory.
-  const ioProt = ((v12.read(O.INTERCEPT_MISC1, 4) >>> 27) & 1) === 1;
-  const msrProt = ((v12.read(O.INTERCEPT_MISC1, 4) >>> 28) & 1) === 1;
+  const misc1 = d12.getUint32(O.INTERCEPT_MISC1, true);
+  const ioProt = ((misc1 >>> 27) & 1) === 1;
+  const msrProt = ((misc1 >>> 28) & 1) === 1;
   // Merged again only when VMCB12 names another map or L1 wrote under it.
   const iopmAt = ioProt ? vmcbIopmBase(v12) : NO_MAP, msrpmAt = msrProt ? vmcbMsrpmBase(v12) : NO_MAP;
   if (s.iopmFrom !== iopmAt) s.iopmFrom = loadMap(s, o.l1mem, s.iopm02, iopmAt, IOPM_SIZE);
@@ -192,28 +193,30 @@ export function buildVmcb02Control(s: SvmVcpuState, o: Vmcb02Options): void {
     setMsrpm(s.msrpm02, L0_MSRS);
   }
   // TSC offset: L1's plus VMCB12's (§15.30.5; no TSC scaling advertised).
-  const [tlo, thi] = halves(o.l1TscOffset + signed64(v12, O.TSC_OFFSET));
-  put64(dv, O.TSC_OFFSET, tlo, thi);
-  // ASID chosen by L0 (§15.16); L0 flushes everything on transitions, which
-  // satisfies every TLB_CONTROL value L1 may ask for (a superset flush is
-  // always allowed, §15.16.1), hence TLB_CONTROL = flush all.
-  s.asid02 = asidFor(s, v12.read(O.GUEST_ASID, 4) >>> 0);
+  const tsc = o.l1TscOffset + ((d12.getInt32(O.TSC_OFFSET + 4, true) * TWO32) + d12.getUint32(O.TSC_OFFSET, true));
+  const thi = Math.floor(tsc / TWO32);
+  put64(dv, O.TSC_OFFSET, tsc - thi * TWO32, thi);
+  // ASID chosen by L0 (§15.16). TLB_CONTROL: L1's (as Xen copies it): L0
+  // flushes L2's ASID exactly when L1 asks (svm-vmrun.ts, svm-tlb.ts),
+  // and beyond that only when L2's paging context changed (a superset
+  // flush is always allowed, §15.16.1).
+  s.asid02 = asidFor(s, d12.getUint32(O.GUEST_ASID, true));
   dv.setUint32(O.GUEST_ASID, s.asid02, true);
-  img[O.TLB_CONTROL] = TLB_CONTROL.FLUSH_ALL;
+  img[O.TLB_CONTROL] = b12[O.TLB_CONTROL];
   // VINTR (§15.21): L1's virtual-interrupt settings. L0 has no interrupt
   // source of its own (KVM forces V_INTR_MASKING=1 to keep host interrupts;
   // here every interrupt is L1's), so L1's V_INTR_MASKING stands. vGIF bits
   // only if vGIF is advertised.
-  let vintr = v12.read(O.VINTR, 4) >>> 0;
+  let vintr = d12.getUint32(O.VINTR, true);
   if (!o.vgif) vintr &= ~(VINTR_V_GIF | VINTR_V_GIF_ENABLE);
-  put64(dv, O.VINTR, vintr, v12.read(O.VINTR + 4, 4));
-  put64(dv, O.INTERRUPT_STATE, v12.read(O.INTERRUPT_STATE, 4) & 1, 0);
+  put64(dv, O.VINTR, vintr, d12.getUint32(O.VINTR + 4, true));
+  put64(dv, O.INTERRUPT_STATE, d12.getUint32(O.INTERRUPT_STATE, true) & 1, 0);
   copy(img, b12, O.EVENTINJ, 8);
   // Nested paging: NPT02 = NPT12 ∘ L1-physical (svm-npt02.ts); without NP
   // in VMCB12, L2 uses L1-physical memory directly (L0 runs L1 without NPT).
   // N_CR3 shows NPT12's root: NPT02 is L0's lazily filled map, not a table
   // in any guest's memory.
-  if (v12.read(O.NESTED_CTL, 4) & NESTED_CTL_NP_ENABLE) {
+  if (d12.getUint32(O.NESTED_CTL, true) & NESTED_CTL_NP_ENABLE) {
     dv.setUint32(O.NESTED_CTL, NESTED_CTL_NP_ENABLE, true);
     copy(img, b12, O.N_CR3, 8);
   }

@@ -17,7 +17,7 @@ import { exitCodeName, decodeExitInfo } from '../svm/exit-codes';
 import type { SvmVcpuState } from './svm-state';
 import { loadVmrunState, storeVmrunState } from './svm-guest-state';
 import { signed64 } from './svm-vmcb02';
-import { emitTransition } from './transitions';
+import { emitTransitionWith } from './transitions';
 import { detachNpt02 } from './svm-npt02';
 import { bankOut, bankIn } from './svm-tlb';
 
@@ -48,28 +48,47 @@ export interface SvmExit {
   rule: string;
 }
 
+function set64(d: DataView, off: number, lo: number, hi: number): void {
+  d.setUint32(off, lo >>> 0, true);
+  d.setUint32(off + 4, hi >>> 0, true);
+}
+
 function put64(v: PhysRW, off: number, lo: number, hi: number): void {
   v.write(off, 4, lo >>> 0);
   v.write(off + 4, 4, hi >>> 0);
 }
 
-/** Dword indices of SAVED_FIELDS (but CPL, one byte) and EXIT_FIELDS; NRIP's two apart (NRIPS only). */
-const COPY_DWORDS: Int32Array = (() => {
-  const out: number[] = [];
+/** SAVED_FIELDS (but CPL, one byte) and EXIT_FIELDS as runs of dword indices [start, end); NRIP apart (NRIPS only). */
+const COPY_RUNS: Int32Array = (() => {
+  const dw: number[] = [];
   for (let k = 0; k < SAVED_FIELDS.length; k += 2) {
     if (SAVED_FIELDS[k + 1] < 4) continue;
-    for (let b = 0; b < SAVED_FIELDS[k + 1]; b += 4) out.push((SAVED_FIELDS[k] + b) >>> 2);
+    for (let b = 0; b < SAVED_FIELDS[k + 1]; b += 4) dw.push((SAVED_FIELDS[k] + b) >>> 2);
   }
-  for (const off of EXIT_FIELDS) out.push(off >>> 2, (off >>> 2) + 1);
-  return Int32Array.from(out);
+  for (const off of EXIT_FIELDS) dw.push(off >>> 2, (off >>> 2) + 1);
+  dw.sort((x, y) => x - y);
+  const runs: number[] = [];
+  for (const i of dw) {
+    if (runs.length && runs[runs.length - 1] === i) runs[runs.length - 1] = i + 1;
+    else if (!runs.length || runs[runs.length - 1] < i) runs.push(i, i + 1);
+  }
+  return Int32Array.from(runs);
 })();
 const NRIP_DW = O.NRIP >>> 2;
 
 /** The fields #VMEXIT writes, but CPL and VINTR, from `src` to `dst` (VMCB images as dwords). */
 function copyFields(dst: Int32Array, src: Int32Array, nrips: boolean): void {
-  const d = COPY_DWORDS;
-  for (let k = 0; k < d.length; k++) dst[d[k]] = src[d[k]];
+  const r = COPY_RUNS;
+  for (let k = 0; k < r.length; k += 2) for (let i = r[k]; i < r[k + 1]; i++) dst[i] = src[i];
   if (nrips) { dst[NRIP_DW] = src[NRIP_DW]; dst[NRIP_DW + 1] = src[NRIP_DW + 1]; }
+}
+
+/** A RAM page as dwords; the last one is kept (VMCB12 stays put across round trips; a derived view, not state). */
+let viewOf: Uint8Array | null = null;
+let viewW: Int32Array = new Int32Array(0);
+function dwordsOf(page: Uint8Array): Int32Array {
+  if (page !== viewOf) { viewW = new Int32Array(page.buffer, page.byteOffset, 1024); viewOf = page; }
+  return viewW;
 }
 
 /** Writes EXITCODE/EXITINFO1/EXITINFO2 (and clears EXITINTINFO) of a VMEXIT_INVALID into both VMCB12 copies. */
@@ -111,27 +130,28 @@ export function loadHostState(cpu: Cpu, s: SvmVcpuState, linearBits: number): vo
  * hardware writes, the vCPU gets L1's host state; GIF := 0.
  */
 export function svmVmexit(cpu: Cpu, s: SvmVcpuState, e: SvmExit, linearBits: number, nrips: boolean): void {
-  const v02 = s.v02;
-  const np = (v02.read(O.NESTED_CTL, 4) & NESTED_CTL_NP_ENABLE) !== 0;
-  storeVmrunState(cpu, s.dv02, np);
+  const d = s.dv02;
+  const np = (d.getUint32(O.NESTED_CTL, true) & NESTED_CTL_NP_ENABLE) !== 0;
+  const fl = getFlags(cpu);
+  storeVmrunState(cpu, d, np, fl);
   // Exit information (§15.6, §15.7): EXITCODE's high half is 0 for every
   // code but the negative ones (nested-svm.md §11.2).
   const code = e.code;
-  put64(v02, O.EXITCODE, code >>> 0, code < 0 ? 0xffffffff : 0);
-  put64(v02, O.EXITINFO1, e.info1Lo ?? 0, e.info1Hi ?? 0);
-  put64(v02, O.EXITINFO2, e.info2Lo ?? 0, e.info2Hi ?? 0);
+  set64(d, O.EXITCODE, code >>> 0, code < 0 ? 0xffffffff : 0);
+  set64(d, O.EXITINFO1, e.info1Lo ?? 0, e.info1Hi ?? 0);
+  set64(d, O.EXITINFO2, e.info2Lo ?? 0, e.info2Hi ?? 0);
   // EXITINTINFO: the event being delivered when the exit happened (§15.7.2).
-  put64(v02, O.EXITINTINFO, e.intInfo ?? 0, e.intInfo ? e.intErr ?? 0 : 0);
+  set64(d, O.EXITINTINFO, e.intInfo ?? 0, e.intInfo ? e.intErr ?? 0 : 0);
   // Interrupt shadow and guest IF (§15.21.5: bit 1 written by hardware only).
-  put64(v02, O.INTERRUPT_STATE, (inShadow(cpu) ? INT_STATE_SHADOW : 0) | (getFlags(cpu) & IF ? INT_STATE_GUEST_IF : 0), 0);
+  set64(d, O.INTERRUPT_STATE, (inShadow(cpu) ? INT_STATE_SHADOW : 0) | (fl & IF ? INT_STATE_GUEST_IF : 0), 0);
   // NRIP (§15.7.1): the next sequential instruction of instruction intercepts, with NRIPS only.
   if (nrips) {
     const n = e.nrip ? cpu.nextRip : 0;
-    put64(v02, O.NRIP, n >>> 0, cpu.mode === CpuMode.Long64 ? foldedHi(n) : 0);
+    set64(d, O.NRIP, n >>> 0, cpu.mode === CpuMode.Long64 ? foldedHi(n) : 0);
   }
   // EVENTINJ: V cleared — the event was delivered, or its interrupted
   // delivery is now in EXITINTINFO for L1 to re-inject (§15.20, §15.7.2).
-  v02.write(O.EVENTINJ, 4, v02.read(O.EVENTINJ, 4) & ~EVENT_V);
+  d.setUint32(O.EVENTINJ, (d.getUint32(O.EVENTINJ, true) & ~EVENT_V) >>> 0, true);
 
   // VMCB12 = what hardware would have written into L1's VMCB (§15.6): L0's
   // snapshot first, then the same fields copied from it into L1 memory.
@@ -140,13 +160,13 @@ export function svmVmexit(cpu: Cpu, s: SvmVcpuState, e: SvmExit, linearBits: num
   b12[O.CPL] = b02[O.CPL];
   // VINTR: L1's word with V_TPR, V_IRQ (and V_GIF with vGIF) as L2 left them.
   const keep = VINTR_V_TPR_MASK | VINTR_V_IRQ | VINTR_V_GIF;
-  s.dv12.setUint32(O.VINTR, ((s.dv12.getUint32(O.VINTR, true) & ~keep) | (s.dv02.getUint32(O.VINTR, true) & keep)) >>> 0, true);
+  s.dv12.setUint32(O.VINTR, ((s.dv12.getUint32(O.VINTR, true) & ~keep) | (d.getUint32(O.VINTR, true) & keep)) >>> 0, true);
   const a12 = s.vmcb12Address, mem = s.mem;
   // VMCB12 is 4 KiB aligned (SVM-INSN-GP-ALIGN): one page. Stores go
   // straight into it unless writes to it must be seen (code, watches).
   const page = quietPage(mem, a12);
   if (page !== null && page.byteOffset % 4 === 0 && page.length === 4096) {
-    const w = new Int32Array(page.buffer, page.byteOffset, 1024);
+    const w = dwordsOf(page);
     copyFields(w, s.w12, nrips);
     page[O.CPL] = b12[O.CPL];
     w[O.VINTR >>> 2] = s.w12[O.VINTR >>> 2];
@@ -167,14 +187,15 @@ export function svmVmexit(cpu: Cpu, s: SvmVcpuState, e: SvmExit, linearBits: num
   loadHostState(cpu, s, linearBits);
   bankIn(cpu, s.tlbL1, 1);
   // With NP, L2 used G_PAT (§15.25.8): L1's PAT comes back from VMCB01.
-  if (np) { cpu.pat = s.v01.read(O.G_PAT, 4) >>> 0; cpu.patHi = s.v01.read(O.G_PAT + 4, 4) >>> 0; }
+  if (np) { cpu.pat = s.dv01.getUint32(O.G_PAT, true); cpu.patHi = s.dv01.getUint32(O.G_PAT + 4, true); }
   const i1lo = e.info1Lo ?? 0, i1hi = e.info1Hi ?? 0;
-  emitTransition(cpu, {
-    from: 2, to: 1, type: 'reflect', reason: code, reasonName: exitCodeName(code),
-    qualification: decodeExitInfo(code, { lo: i1lo, hi: i1hi }, { lo: e.info2Lo ?? 0, hi: e.info2Hi ?? 0 }),
-    handledBy: 'L1', rule: e.rule, arch: 'svm', rip: l2Rip,
-    qualLo: i1lo >>> 0, qualHi: i1hi >>> 0, gpa: code === 0x400 ? (e.info2Hi ?? 0) * 0x1_0000_0000 + ((e.info2Lo ?? 0) >>> 0) : undefined,
-  });
+  const reasonName = exitCodeName(code);
+  const qualification = decodeExitInfo(code, { lo: i1lo, hi: i1hi }, { lo: e.info2Lo ?? 0, hi: e.info2Hi ?? 0 });
+  const gpa = code === 0x400 ? (e.info2Hi ?? 0) * 0x1_0000_0000 + ((e.info2Lo ?? 0) >>> 0) : undefined;
+  emitTransitionWith(cpu, (seq, icount, vcpu) => ({
+    kind: 'transition', seq, icount, vcpu, from: 2, to: 1, type: 'reflect', reason: code, reasonName, qualification,
+    handledBy: 'L1', rule: e.rule, arch: 'svm', rip: l2Rip, qualLo: i1lo >>> 0, qualHi: i1hi >>> 0, gpa,
+  }));
   // VMRUN with RFLAGS.TF = 1 "completes" at this #VMEXIT: the single-step
   // #DB trap is delivered to L1 now (nested-svm.md §11.13).
   // (An L2 single-step armed before the exiting instruction is L2's, not L1's.)

@@ -3,7 +3,12 @@
 // instruction checks, snapshot of VMCB12, consistency checks (failure =
 // #VMEXIT(VMEXIT_INVALID) to L1 naming the check), host state into VMCB01
 // (and the HSAVE page), VMCB02 built, L2's state loaded, GIF = 1, EVENTINJ
-// delivered, L2 runs.
+// delivered, L2 runs. A round trip is the hot path of every L1: what did not
+// change since the last VMRUN is not redone, with the same result — the
+// checks answer from what they read last time (svm/vmrun-checks.ts memos),
+// the merged MSRPM/IOPM and NPT02 stay until L1 writes under them or asks
+// for a flush (svm-vmcb02.ts, svm-npt02.ts), and each level's TLB entries
+// wait in a bank while the other runs (svm-tlb.ts, APM §15.16).
 import type { Cpu } from '../x86/cpu';
 import type { Insn } from '../x86/decode/insn';
 import type { CpuFault } from '../x86/fault';
@@ -14,10 +19,10 @@ import { gp0, ud } from '../x86/exec/sys-util';
 import { raise, SHADOW_NEXT } from '../x86/exec/interrupts';
 import { EventType } from '../x86/exec/sys-deliver';
 import { vmcbInMemory } from '../svm/vmcb-access';
-import { readPhysInto, writePhysFrom } from '../svm/phys';
+import { readPhysInto, writePhysFrom, quietPage } from '../svm/phys';
 import { TLB_CONTROL, VMCB_SIZE, VMCB_OFF, EVENT_V, EVENT_EV, NESTED_CTL_NP_ENABLE, INT_STATE_SHADOW } from '../svm/vmcb-layout';
 import type { SvmModelView, VmrunCpuState, VmrunFailure } from '../svm/vmrun-check-types';
-import { runVmrunInstructionChecks, runVmcbConsistencyChecks } from '../svm/vmrun-checks';
+import { runVmrunInstructionChecksMemo, runVmcbConsistencyChecksMemo } from '../svm/vmrun-checks';
 import { vmrunVmcbAddress } from '../svm/vmrun-insn-checks';
 import { toNumber } from '../svm/u64';
 import type { SvmVcpuState } from './svm-state';
@@ -26,7 +31,7 @@ import { buildVmcb02Control, signed64, halves } from './svm-vmcb02';
 import { writeInvalidExit } from './svm-vmexit';
 import { svmNonRootExit, reflect } from './svm-nonroot';
 import { ruleName } from './svm-exit-rules';
-import { emitTransition } from './transitions';
+import { emitTransition, emitTransitionWith } from './transitions';
 import { attachNpt02, SvmExitInDelivery } from './svm-npt02';
 import { bankOut, bankIn } from './svm-tlb';
 
@@ -72,19 +77,22 @@ function vmexitInvalid(cpu: Cpu, s: SvmVcpuState, f: VmrunFailure): void {
 
 /** Host state into VMCB01's save area (and the HSAVE page, QEMU's layout; APM §15.5.1 step 2, §15.30.4). */
 function saveHostState(cpu: Cpu, s: SvmVcpuState): void {
-  storeVmrunState(cpu, s.dv01, true); // G_PAT slot = L1's PAT, restored after an NP guest
+  const fl = getFlags(cpu);
+  storeVmrunState(cpu, s.dv01, true, fl); // G_PAT slot = L1's PAT, restored after an NP guest
   const n = cpu.nextRip;
   s.v01.write(O.RIP, 4, n >>> 0);
   s.v01.write(O.RIP + 4, 4, cpu.long64 ? foldedHi(n) >>> 0 : 0);
   const [tlo, thi] = halves(cpu.tscOffset);
   s.v01.write(O.TSC_OFFSET, 4, tlo);
   s.v01.write(O.TSC_OFFSET + 4, 4, thi);
-  s.hostIf = (getFlags(cpu) & IF) !== 0;
-  s.hostTf = (getFlags(cpu) & TF) !== 0;
+  s.hostIf = (fl & IF) !== 0;
+  s.hostTf = (fl & TF) !== 0;
   // The HSAVE page's format is implementation-specific (§15.30.4); we write
   // the save-area layout there as QEMU does, but reload from VMCB01 so L1
   // scribbling on the page cannot change what #VMEXIT restores.
-  writePhysFrom(s.mem, s.hsaveAddress + 0x400, s.vmcb01, 0x400, 0x300);
+  const hs = s.hsaveAddress + 0x400, page = hs % 4096 === 0x400 ? quietPage(s.mem, hs) : null;
+  if (page !== null) page.set(s.hsaveImage, 0x400);
+  else writePhysFrom(s.mem, hs, s.vmcb01, 0x400, 0x300);
 }
 
 /**
@@ -93,7 +101,7 @@ function saveHostState(cpu: Cpu, s: SvmVcpuState): void {
  * interrupt exit can overtake it (nested-svm.md §11.1).
  */
 function injectEvent(cpu: Cpu, s: SvmVcpuState): void {
-  const ej = s.v02.read(O.EVENTINJ, 4) >>> 0;
+  const ej = s.dv02.getUint32(O.EVENTINJ, true);
   if (!(ej & EVENT_V)) return;
   const vector = ej & 0xff, type = (ej >>> 8) & 7;
   const ec = ej & EVENT_EV ? s.v02.read(O.EVENTINJ + 4, 4) >>> 0 : -1;
@@ -120,7 +128,7 @@ function injectEvent(cpu: Cpu, s: SvmVcpuState): void {
 export function vmrun(cpu: Cpu, s: SvmVcpuState, i: Insn, model: SvmModelView, nrips: boolean, vgif: boolean): void {
   const l1Rip = cpu.rip;
   const st = vmrunCpuState(cpu, s, i);
-  const r = runVmrunInstructionChecks({ model, cpu: st });
+  const r = runVmrunInstructionChecksMemo({ model, cpu: st }, s.insnMemo);
   if (!r.ok) {
     // In L2, VMRUN always exits to L1 (every valid VMCB intercepts it, §15.5.1).
     if (r.outcome === '#VMEXIT(VMRUN)') { reflect(cpu, s, { code: 0x80, nrip: true, rule: ruleName(0x80) }); return; }
@@ -131,24 +139,24 @@ export function vmrun(cpu: Cpu, s: SvmVcpuState, i: Insn, model: SvmModelView, n
   s.vmcb12Address = addr;
   // One snapshot, checked and then used (nested-svm.md §11.10).
   readPhysInto(s.mem, addr, s.vmcb12, 0, VMCB_SIZE);
-  const c = runVmcbConsistencyChecks({ model, cpu: st, vmcb: s.v12, mem: s.mem });
+  const c = runVmcbConsistencyChecksMemo({ model, cpu: st, vmcb: s.v12, mem: s.mem }, s.checkMemo);
   if (!c.ok) { vmexitInvalid(cpu, s, c); return; }
-  const np = (s.v12.read(O.NESTED_CTL, 4) & NESTED_CTL_NP_ENABLE) !== 0;
+  const np = (s.dv12.getUint32(O.NESTED_CTL, true) & NESTED_CTL_NP_ENABLE) !== 0;
 
   saveHostState(cpu, s);
   // TLB_CONTROL (§15.16.1): 0 keeps every ASID's entries, 1 flushes all
   // (the host's, L1's, too), 3 and 7 this guest's (we flush all of its).
-  const tlbControl = s.v12.read(O.TLB_CONTROL, 1);
+  const tlbControl = s.vmcb12[O.TLB_CONTROL];
   if (tlbControl === TLB_CONTROL.FLUSH_ALL) s.tlbL1.drop();
   else bankOut(cpu, s.tlbL1, 1);
-  const l2RipLo = s.v12.read(O.RIP, 4) >>> 0, l2RipHi = s.v12.read(O.RIP + 4, 4) >>> 0;
+  const l2RipLo = s.dv12.getUint32(O.RIP, true), l2RipHi = s.dv12.getUint32(O.RIP + 4, true);
   buildVmcb02Control(s, { nrips, vgif, l1TscOffset: cpu.tscOffset, l1mem: s.mem, l2RipLo, l2RipHi });
   if (tlbControl !== TLB_CONTROL.NOTHING) s.tlbL2.drop();
   // Guest state (§15.5.1): loaded into the vCPU, then stored into VMCB02 so it shows what runs.
   loadVmrunState(cpu, s.dv12, model.linearAddrBits, np);
   storeVmrunState(cpu, s.dv02, np);
   cpu.tscOffset = signed64(s.v02, O.TSC_OFFSET);
-  cpu.shadowUntil = s.v02.read(O.INTERRUPT_STATE, 4) & INT_STATE_SHADOW ? SHADOW_NEXT : -1;
+  cpu.shadowUntil = s.dv02.getUint32(O.INTERRUPT_STATE, true) & INT_STATE_SHADOW ? SHADOW_NEXT : -1;
   cpu.halted = false;
   // A single-step trap of VMRUN itself comes after the #VMEXIT (svm-vmexit.ts), not in L2.
   cpu.tfArmed = false;
@@ -162,7 +170,9 @@ export function vmrun(cpu: Cpu, s: SvmVcpuState, i: Insn, model: SvmModelView, n
   s.gif = true; // VMRUN sets GIF (§15.17)
   s.l2Gif = true;
   cpu.nonRootExit = svmNonRootExit;
-  emitTransition(cpu, { from: 1, to: 2, type: 'entry', reason: 0x80, reasonName: 'VMRUN', handledBy: 'L0', arch: 'svm', rip: l1Rip });
+  emitTransitionWith(cpu, (seq, icount, vcpu) => ({
+    kind: 'transition', seq, icount, vcpu, from: 1, to: 2, type: 'entry', reason: 0x80, reasonName: 'VMRUN', handledBy: 'L0', arch: 'svm', rip: l1Rip,
+  }));
   injectEvent(cpu, s);
   cpu.exitBlock = true;
 }

@@ -63,9 +63,10 @@ function loadDataSeg(cpu: Cpu, seg: number, sel: number, base: number): void {
  * and then processes VMCS12's VM-exit MSR-load list (§28.6). Returns null,
  * or the VMX abort a bad MSR-load entry causes (indicator 4): the caller
  * reports it and shuts the vCPU down. Leaves L1 at CPL 0 with the TLB and
- * decoded-block mode flushed.
+ * decoded-block mode flushed; `flushTlb` false (an exit with 'enable VPID'
+ * = 1, whose caller banked L2's entries, vmx-tlb.ts): the TLB is left alone.
  */
-export function loadHostState(cpu: Cpu, vmcs12: VmcsView, caps: VmxCaps): VmxAbort | null {
+export function loadHostState(cpu: Cpu, vmcs12: VmcsView, caps: VmxCaps, flushTlb = true): VmxAbort | null {
   const v = vmcs12;
   const exitCtl = v.lo(F.VM_EXIT_CONTROLS);
   const hostAsz = (exitCtl & EXIT.HOST_ADDRESS_SPACE_SIZE) !== 0;
@@ -146,10 +147,11 @@ export function loadHostState(cpu: Cpu, vmcs12: VmcsView, caps: VmxCaps): VmxAbo
   cpu.setCpl(0);
   cpu.updateMode();
   // §28.5.5: with 'enable VPID' = 0 the exit invalidates the linear and
-  // combined mappings of VPID 0; with it, L2's mappings (its VPID) must not
-  // serve L1 (VPID 0, §29.4.3.1). The TLBs are not VPID-tagged: every exit
-  // flushes them, whatever the paging context.
-  cpu.mmu.flushAll();
+  // combined mappings of VPID 0. With it nothing is invalidated, and L2's
+  // mappings (its VPID) must not serve L1 (VPID 0, §29.4.3.1): the caller
+  // moved them to their bank (vmx-reflect.ts, vmx-tlb.ts). VM-entry
+  // failures always flush (a superset invalidation).
+  if (flushTlb) cpu.mmu.flushAll();
   return loadExitMsrs(cpu, v, caps);
 }
 

@@ -2,12 +2,13 @@
 // Operation; §29.4.3.1 operations that invalidate cached mappings).
 //
 // Effect: INVEPT drops the EPT02 roots L0 derived from L1's EPTPs
-// (vmx-ept02.ts inveptFlush); the vCPU's TLBs hold no combined mapping then
-// (the MMU's second stage is removed, and its TLBs flushed, at every exit to
-// L1). INVVPID: the vCPU's TLBs are not tagged by VPID (every entry to and
-// exit from L2 flushes them, vmx-nonroot.ts / vmx-host-state.ts), so the
-// linear mappings of the page (type 0) or all of them go. SDM §29.4.3.1
-// lets a processor invalidate more than asked, never less.
+// (vmx-ept02.ts inveptFlush) and L2's TLB bank if it was made under one of
+// them (vmx-tlb.ts); the vCPU's live TLBs hold no combined mapping then
+// (they are L1's while L1 runs). INVVPID: L2's entries of that VPID wait in
+// L2's bank while L1 runs (vmx-tlb.ts): the page's (type 0) or all of them
+// go; L1's (VPID 0, the live set) are never named by INVVPID. With 'enable
+// VPID' = 0 L2's entries never outlive an exit. SDM §29.4.3.1 lets a
+// processor invalidate more than asked, never less.
 import type { Cpu } from '../x86/cpu';
 import type { Insn } from '../x86/decode/insn';
 import { ud } from '../x86/exec/sys-util';
@@ -20,6 +21,7 @@ import { ENTRY_CHECKS, EntryCheckRun, EntryCheckContext, EntryCheckFailure } fro
 import type { VmxCaps } from '../vmx/caps';
 import type { VmxVcpuState } from './vmx-state';
 import { inveptFlush } from './vmx-ept02';
+import { invvpidBanks, inveptBanks } from './vmx-tlb';
 
 /** VM-instruction error 28: invalid operand to INVEPT/INVVPID (vmx-instruction-errors.tsv). */
 export const VMXERR_INVALID_INVEPT_INVVPID_OPERAND = 28;
@@ -96,6 +98,7 @@ export function makeInvept(ops: VmxInsnOps, stateOf: (cpu: Cpu) => VmxVcpuState)
     }
     // Guest-physical and combined mappings of EPTP[51:12] (type 1) or of every EPTP (type 2).
     inveptFlush(s, type as 1 | 2, eptpLo, eptpHi);
+    inveptBanks(s);
     ops.vmSucceed(cpu);
   };
 }
@@ -124,9 +127,8 @@ export function makeInvvpid(ops: VmxInsnOps, stateOf: (cpu: Cpu) => VmxVcpuState
       ops.vmFail(cpu, s, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
       return;
     }
-    // Linear/combined mappings tagged with that VPID (or all VPIDs but 0): untagged here (header comment).
-    if (type === 0) cpu.mmu.flushPage(fold(addrLo, addrHi | 0));
-    else cpu.mmu.flushAll();
+    // Linear/combined mappings tagged with that VPID (or all VPIDs but 0): L2's bank (header comment).
+    invvpidBanks(s, type, vpid, type === 0 ? fold(addrLo, addrHi | 0) : 0);
     ops.vmSucceed(cpu);
   };
 }

@@ -35,6 +35,7 @@ import { vmEntryFailureExit } from './vmx-entry-failure';
 import { startTimer } from './vmx-timer';
 import { getSigned64 } from './vmx-u64';
 import { eptEnabled12, attachEpt02 } from './vmx-ept02'; // EPT02 (vmx-ept02.ts)
+import { vpid12, bankOutL1, bankInL2 } from './vmx-tlb';
 
 export { reflectExit, exitHandledByL0 } from './vmx-reflect';
 export type { ExitInfo } from './vmx-reflect';
@@ -106,10 +107,15 @@ export function enterL2(cpu: Cpu, s: VmxVcpuState, launch: boolean): string | nu
   refreshVmcs01(cpu, s.vmcs01);
   buildVmcs02(s.vmcs01, v, s.vmcs02);
   if (launch) v.launched = true; // §31.3 VMLAUNCH: launch state := launched
+  // §27.3.2.5 with 'enable VPID' = 1: nothing is invalidated; L1's (VPID 0)
+  // entries wait in their bank, tagged with L1's paging state (vmx-tlb.ts).
+  const vpid = vpid12(v);
+  if (vpid) bankOutL1(cpu, s);
   loadGuestState(cpu, s.vmcs02);
   // §27.4: the VM-entry MSR-load list, after the guest state; a refused entry fails the entry (§27.8).
   const bad = loadEntryMsrs(cpu, s);
   if (bad) {
+    s.tlbL1.drop(); // the failure's host-state load flushes (a superset invalidation)
     vmEntryFailureExit(cpu, s, entryMsrLoadFailure(s, bad));
     return null;
   }
@@ -121,10 +127,12 @@ export function enterL2(cpu: Cpu, s: VmxVcpuState, launch: boolean): string | nu
     loadPdptes(cpu, s.vmcs02); // §27.3.2.4: a PAE L2's PDPTEs from GUEST_PDPTE0-3
   }
   // §27.3.2.5: with 'enable VPID' = 0 the entry invalidates the linear and
-  // combined mappings of VPID 0; with it L2 runs under its own VPID and must
-  // not use L1's (VPID 0) mappings (§29.4.3.1). The TLBs are not VPID-tagged,
-  // so every entry flushes them, whatever the paging context.
-  else cpu.mmu.flushAll();
+  // combined mappings of VPID 0: the live TLBs are flushed. With it L2 runs
+  // under its own VPID and must not use L1's (VPID 0) mappings (§29.4.3.1):
+  // L1's went to their bank above, L2's own come back from theirs if they
+  // were made with this VPID, EPT02 root and paging context (vmx-tlb.ts).
+  else if (!vpid) cpu.mmu.flushAll();
+  if (vpid) bankInL2(cpu, s, vpid);
   s.l2.monitorArmed = false;
   startTimer(cpu, s);
   s.level = 2;

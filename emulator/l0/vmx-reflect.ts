@@ -19,6 +19,7 @@ import { storeExitMsrs } from './vmx-msr-lists';
 import { timerRemaining } from './vmx-timer';
 import { emitTransition } from './transitions';
 import { detachEpt02 } from './vmx-ept02'; // EPT02 (vmx-ept02.ts)
+import { vpid12, bankOutL2, bankInL1 } from './vmx-tlb';
 
 const F = VMCS;
 const TWO32 = 0x1_0000_0000;
@@ -126,6 +127,11 @@ export function reflectExit(cpu: Cpu, s: VmxVcpuState, e: ExitInfo): void {
   v02.set(F.VM_ENTRY_INTR_INFO_FIELD, v02.lo(F.VM_ENTRY_INTR_INFO_FIELD) & 0x7fffffff);
   // §28.4: L2's MSRs into the VM-exit MSR-store list before host state replaces them.
   const storeFail = storeExitMsrs(cpu, s);
+  // §28.5.5 with 'enable VPID' = 1: nothing is invalidated; L2's entries
+  // wait in their bank under its VPID and EPT02 root (vmx-tlb.ts), before
+  // the second stage goes (removing it flushes the live set).
+  const vpid = vpid12(v12);
+  if (vpid) bankOutL2(cpu, s, vpid);
   detachEpt02(cpu, s); // EPT02 (vmx-ept02.ts): L1 runs on its own physical memory
   // L1's TSC again: L2's TSC included VMCS12's offset (an L2 write of IA32_TSC moved both, SDM 26.3).
   cpu.tscOffset -= s.l2.tscOffset12;
@@ -134,7 +140,9 @@ export function reflectExit(cpu: Cpu, s: VmxVcpuState, e: ExitInfo): void {
   s.level = 1;
   cpu.nonRootExit = null;
   cpu.halted = false;
-  const abort = storeFail ?? loadHostState(cpu, v12, s.caps);
+  const abort = storeFail ?? loadHostState(cpu, v12, s.caps, !vpid);
+  // L1's (VPID 0) entries come back if HOST_CR3 etc. give L1's paging context at the entry.
+  if (vpid && !abort) bankInL1(cpu, s);
   cpu.nmiBlocked = s.l1?.nmiBlocked ?? cpu.nmiBlocked;
   cpu.exitBlock = true;
   const qlo = (e.qualLo ?? 0) >>> 0, qhi = (e.qualHi ?? 0) >>> 0;

@@ -8,6 +8,7 @@ import { Vmcs, VmcsProfile, VMCS12_SIZE, VMCS12_LAUNCH_STATE_OFFSET } from '../v
 import type { VmxCaps } from '../vmx/caps';
 import { EntryCheckMemo } from '../vmx/entry-checks';
 import { initVmcs01 } from './vmcs01';
+import { TlbBank, protectBanksOnCodeMark } from './svm-tlb';
 
 /** "No current VMCS": the current-VMCS pointer is all ones (SDM §25.1). */
 export const NO_VMCS = -1;
@@ -69,10 +70,14 @@ export class VmxVcpuState {
     /** VMCS12's TSC offset that the vCPU's TSC includes while L2 runs (SDM 26.3 TSC offsetting). */
     tscOffset12: 0,
   };
+  /** L1's TLB entries (VPID 0) while L2 runs, L2's (its VPID) while L1 runs, when VMCS12 enables VPID (vmx-tlb.ts; caches). */
+  readonly tlbL1 = new TlbBank();
+  readonly tlbL2 = new TlbBank();
 
   constructor(readonly caps: VmxCaps, readonly mem: L1PhysMemory) {
     this.vmcs12 = new Vmcs(VmcsProfile.fromCaps(caps));
     initVmcs01(this.vmcs01);
+    protectBanksOnCodeMark(this, mem, [this.tlbL1, this.tlbL2]);
   }
 
   get hasCurrentVmcs(): boolean {

@@ -14,7 +14,8 @@ export interface PhysRW extends PhysRead {
 
 /** A Uint8Array seen as physical memory at [base, base + length). Out-of-range access throws RangeError. */
 export class ByteRegion implements PhysRW {
-  private readonly dv: DataView;
+  /** The bytes as a DataView (offset 0 = `base`). */
+  readonly dv: DataView;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -82,7 +83,7 @@ export function readPhysInto(mem: PhysRead, addr: number, dst: Uint8Array, dstOf
   const pm = paged(mem);
   const pfn = Math.floor(addr / 4096), off = addr - pfn * 4096;
   const p = pm !== null && off + len <= 4096 ? pm.page(pfn) : null;
-  if (p !== null) { dst.set(p.subarray(off, off + len), dstOff); return; }
+  if (p !== null) { dst.set(len === 4096 ? p : p.subarray(off, off + len), dstOff); return; }
   for (let k = 0; k < len; k += 4) {
     const v = mem.read(addr + k, 4);
     dst[dstOff + k] = v; dst[dstOff + k + 1] = v >>> 8; dst[dstOff + k + 2] = v >>> 16; dst[dstOff + k + 3] = v >>> 24;

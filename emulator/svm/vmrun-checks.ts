@@ -6,8 +6,11 @@
 // the field, its value, what was allowed, the APM section and the outcome
 // (#UD, #GP(0), #VMEXIT(VMRUN), #VMEXIT(VMEXIT_INVALID)).
 import { checkCanonVmload, checkCanonVmrun, checkOrder, checkStateNoCheck } from './vmrun-behaviour';
+import { ByteRegion } from './phys';
+import { VMCB_SIZE } from './vmcb-layout';
 import {
   VMRUN_CHECK_META, VMRUN_OK, VmrunCheckContext, VmrunCheckFn, VmrunCheckId, VmrunCheckMeta, VmrunFailure, VmrunInsnContext, VmrunResult,
+  VmrunCpuState, SvmModelView, VmrunPolicy,
 } from './vmrun-check-types';
 import {
   checkAsidZero, checkEventInjRsvd, checkEventInjType, checkEventInjVector, checkIopmAddr, checkMsrpmAddr, checkNpGpat, checkNpHostPg,
@@ -117,4 +120,95 @@ export function allVmcbConsistencyFailures(ctx: VmrunCheckContext): VmrunFailure
 export function vmrunCheck(id: string): (VmrunCheckMeta & { readonly fn: VmrunCheckFn }) | undefined {
   const meta = VMRUN_CHECK_META.find((x) => x.id === id);
   return meta ? { ...meta, fn: VMRUN_CHECK_FNS[meta.id] } : undefined;
+}
+
+/**
+ * What the consistency checks of the last VMRUN that passed them read: every
+ * VMCB and memory read with its value, the CPU state, the model and policy.
+ * The checks are functions of exactly these (they keep no state), so a VMRUN
+ * whose reads would all return the same values passes them too, and
+ * runVmcbConsistencyChecksMemo answers without running them: L1 rewrites
+ * RIP and the exit fields between VMRUNs, not what the checks look at. A
+ * cache: dropping it (valid = false) is always allowed.
+ */
+export class VmrunCheckMemo {
+  valid = false;
+  nv = 0;
+  nm = 0;
+  readonly vOff: number[] = [];
+  readonly vSize: (1 | 2 | 4)[] = [];
+  readonly vVal: number[] = [];
+  readonly mAddr: number[] = [];
+  readonly mSize: (1 | 2 | 4)[] = [];
+  readonly mVal: number[] = [];
+  readonly cpu: VmrunCpuState = { efer: 0, cr0: 0, cpl: 0, raxLo: 0, raxHi: 0, addressSize: 64, inGuestMode: false, hsaveLo: 0, hsaveHi: 0 };
+  model: SvmModelView | null = null;
+  policy: Partial<VmrunPolicy> | undefined = undefined;
+
+  drop(): void {
+    this.valid = false;
+    this.model = null;
+  }
+}
+
+function sameCpu(a: VmrunCpuState, b: VmrunCpuState): boolean {
+  return a.efer === b.efer && a.cr0 === b.cr0 && a.cpl === b.cpl && a.raxLo === b.raxLo && a.raxHi === b.raxHi
+    && a.addressSize === b.addressSize && a.inGuestMode === b.inGuestMode && a.hsaveLo === b.hsaveLo && a.hsaveHi === b.hsaveHi;
+}
+
+function memoHolds(ctx: VmrunCheckContext, m: VmrunCheckMemo): boolean {
+  if (!m.valid || m.model !== ctx.model || m.policy !== ctx.policy || !sameCpu(m.cpu, ctx.cpu)) return false;
+  const v = ctx.vmcb;
+  if (v instanceof ByteRegion && v.base === 0 && v.bytes.length === VMCB_SIZE) {
+    // A VMCB image (the L0's snapshot): the same values ByteRegion.read returns, without its range checks.
+    const dv = v.dv;
+    for (let k = 0; k < m.nv; k++) {
+      const off = m.vOff[k], size = m.vSize[k];
+      const x = size === 4 ? dv.getUint32(off, true) : size === 2 ? dv.getUint16(off, true) : dv.getUint8(off);
+      if (x !== m.vVal[k]) return false;
+    }
+  } else {
+    for (let k = 0; k < m.nv; k++) if (v.read(m.vOff[k], m.vSize[k]) !== m.vVal[k]) return false;
+  }
+  for (let k = 0; k < m.nm; k++) if (ctx.mem.read(m.mAddr[k], m.mSize[k]) !== m.mVal[k]) return false;
+  return true;
+}
+
+/** runVmcbConsistencyChecks, answered from `memo` when the checks would read what they read when they last passed. */
+export function runVmcbConsistencyChecksMemo(ctx: VmrunCheckContext, memo: VmrunCheckMemo): VmrunResult {
+  if (memoHolds(ctx, memo)) return VMRUN_OK;
+  let nv = 0, nm = 0;
+  const vmcb = ctx.vmcb, mem = ctx.mem;
+  const seen = new Set<number>(); // a field read twice is compared once
+  const r = runVmcbConsistencyChecks({
+    model: ctx.model, cpu: ctx.cpu, policy: ctx.policy,
+    vmcb: {
+      read: (off, size) => {
+        const v = vmcb.read(off, size);
+        if (!seen.has(off * 8 + size)) { seen.add(off * 8 + size); memo.vOff[nv] = off; memo.vSize[nv] = size; memo.vVal[nv++] = v; }
+        return v;
+      },
+    },
+    mem: { read: (addr, size) => { const v = mem.read(addr, size); memo.mAddr[nm] = addr; memo.mSize[nm] = size; memo.mVal[nm++] = v; return v; } },
+  });
+  memo.valid = r.ok;
+  memo.nv = nv;
+  memo.nm = nm;
+  Object.assign(memo.cpu, ctx.cpu);
+  memo.model = ctx.model;
+  memo.policy = ctx.policy;
+  return r;
+}
+
+/** runVmrunInstructionChecks, answered from `memo` for the CPU state and model of the last run that passed them (they read nothing else). */
+export function runVmrunInstructionChecksMemo(ctx: VmrunInsnContext, memo: VmrunCheckMemo): VmrunResult {
+  if (memo.valid && memo.model === ctx.model && memo.policy === ctx.policy && sameCpu(memo.cpu, ctx.cpu)) return VMRUN_OK;
+  const r = runVmrunInstructionChecks(ctx);
+  memo.valid = r.ok;
+  memo.nv = 0;
+  memo.nm = 0;
+  Object.assign(memo.cpu, ctx.cpu);
+  memo.model = ctx.model;
+  memo.policy = ctx.policy;
+  return r;
 }

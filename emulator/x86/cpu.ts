@@ -578,6 +578,13 @@ export class Cpu extends CpuState {
       // With RFLAGS.TF set, one instruction at a time so the single-step #DB
       // comes after each instruction (SDM vol 3A, 17.3.1.4).
       let n = this.flagsRest & 0x100 ? 1 : b.n <= left ? b.n : left;
+      // An interrupt shadow (STI, MOV SS/POP SS, or restored by VM entry /
+      // VMRUN) covers exactly one instruction (SDM vol 3A 6.8.3; vol 3C
+      // 27.7.1; AMD APM vol 2 §15.21.5): run that one alone, so the next
+      // boundary check sees the shadow over (events held by it are taken
+      // after that instruction, not after the block) and icount, which
+      // inShadow() reads at VM exits, is not stale mid-block.
+      if (this.shadowUntil !== -1) n = 1;
       // A deadline armed during this run (a timer programmed mid-block) fires
       // at its own tick, not at the end of whichever block crosses it: block
       // boundaries depend on how the run was sliced, the guest's time must not.

@@ -41,6 +41,7 @@ enum {
     HOST_ES_SELECTOR = 0x0c00, HOST_CS_SELECTOR = 0x0c02, HOST_SS_SELECTOR = 0x0c04,
     HOST_DS_SELECTOR = 0x0c06, HOST_FS_SELECTOR = 0x0c08, HOST_GS_SELECTOR = 0x0c0a,
     HOST_TR_SELECTOR = 0x0c0c,
+    VIRTUAL_PROCESSOR_ID = 0x0000,
     EPT_POINTER = 0x201a, GUEST_PHYSICAL_ADDRESS = 0x2400,
     VMCS_LINK_POINTER = 0x2800,
     PIN_BASED_VM_EXEC_CONTROL = 0x4000, CPU_BASED_VM_EXEC_CONTROL = 0x4002,
@@ -74,6 +75,7 @@ enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR };
 #define ENTRY_IA32E_MODE_GUEST    (1u << 9)   /* VM-entry control 9 */
 #define CPU_ACTIVATE_SECONDARY    (1u << 31)  /* primary processor-based control 31 */
 #define SECONDARY_ENABLE_EPT      (1u << 1)   /* secondary processor-based control 1 */
+#define SECONDARY_ENABLE_VPID     (1u << 5)   /* secondary processor-based control 5 */
 
 /* EPT (SDM vol 3C 29.3.2): entry bits 2:0 = R/W/X, bits 5:3 = memory type of
  * a leaf, bit 7 = large page; EPTP (25.6.11): memory type, walk length - 1. */
@@ -173,6 +175,26 @@ static inline uint32_t adjust_controls(uint32_t msr, uint32_t want)
     if (v & ~(uint32_t)(cap >> 32))
         panic("control bits 0x%x not allowed by MSR 0x%x\n", v & ~(uint32_t)(cap >> 32), msr);
     return v;
+}
+
+/* Tags L2's cached translations with `vpid` (nonzero) in the current VMCS,
+ * as hypervisors do, so VM entries and exits need not invalidate them (SDM
+ * vol 3C 29.4): only if the capability MSRs allow secondary controls and
+ * "enable VPID" (appendix A.3.2, A.3.3). Returns whether it did. */
+static inline bool vmx_enable_vpid(uint16_t vpid)
+{
+    bool true_ctls = (rdmsr(IA32_VMX_BASIC) >> 55) & 1;
+    uint64_t proc = rdmsr(true_ctls ? IA32_VMX_TRUE_PROCBASED_CTLS : IA32_VMX_PROCBASED_CTLS);
+    if (!vpid || !((proc >> 32) & CPU_ACTIVATE_SECONDARY))
+        return false;
+    if (!((rdmsr(IA32_VMX_PROCBASED_CTLS2) >> 32) & SECONDARY_ENABLE_VPID))
+        return false;
+    uint64_t primary = vmread(CPU_BASED_VM_EXEC_CONTROL);
+    uint32_t secondary = primary & CPU_ACTIVATE_SECONDARY ? (uint32_t)vmread(SECONDARY_VM_EXEC_CONTROL) : 0;
+    vmwrite(CPU_BASED_VM_EXEC_CONTROL, primary | CPU_ACTIVATE_SECONDARY);
+    vmwrite(SECONDARY_VM_EXEC_CONTROL, adjust_controls(IA32_VMX_PROCBASED_CTLS2, secondary | SECONDARY_ENABLE_VPID));
+    vmwrite(VIRTUAL_PROCESSOR_ID, vpid);
+    return true;
 }
 
 static inline uint16_t read_sel(int seg)

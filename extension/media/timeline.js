@@ -23,15 +23,7 @@
 
   const saveState = () => vscode.setState({ levels: [...filters.levels], hiddenReasons: [...filters.hiddenReasons], handler: filters.handler });
 
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === false) continue;
-      if (k === 'class') e.className = v; else e.setAttribute(k, v === true ? '' : String(v));
-    }
-    for (const c of children) if (c !== undefined && c !== null) e.append(c);
-    return e;
-  }
+  const { el } = window.nestvirtDom;
   function svg(tag, attrs) {
     const e = document.createElementNS(SVG, tag);
     for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));

@@ -16,15 +16,7 @@
   let draft = '';
 
   const save = () => vscode.setState({ query: state.query, onlyDiffs: state.onlyDiffs, closed: [...state.closed] });
-  function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === false) continue;
-      if (k === 'class') e.className = v; else e.setAttribute(k, v === true ? '' : String(v));
-    }
-    for (const c of children) if (c !== undefined && c !== null) e.append(c);
-    return e;
-  }
+  const { el } = window.nestvirtDom;
   const NUMBER = /^\s*(0x[0-9a-f]+|[0-9]+)\s*$/i;
 
   window.addEventListener('message', (ev) => {

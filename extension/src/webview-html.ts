@@ -30,6 +30,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, p
 </head>
 <body>
 ${page.body}
+<script nonce="${nonce}" src="${media('dom.js')}"></script>
 <script nonce="${nonce}" src="${media(page.script)}"></script>
 </body>
 </html>`;

@@ -302,7 +302,20 @@ try {
   });
 
   await check('call stack and Nesting Levels show L2 running, L1 waiting in VMRESUME, L0', async () => {
-    const rows = (await callStackRows.allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));
+    // The nesting stack (L2 frames, L1's label and frames, L0) is taller than
+    // the Call Stack pane next to an open Variables pane, and the list renders
+    // only visible rows: fold Variables while reading it, then unfold it.
+    // The list renders only the rows in view: read it, scroll it to the end,
+    // read again, and join the two readings on their overlap.
+    const read = async () => (await callStackRows.allInnerTexts()).map((r) => r.replace(/\s+/g, ' '));
+    const top = await read();
+    await page.locator('.debug-call-stack .monaco-list').hover();
+    await page.mouse.wheel(0, 2000);
+    await page.waitForTimeout(500);
+    const bottom = await read();
+    const overlap = bottom.findIndex((r) => r === top[top.length - 1]);
+    const rows = overlap >= 0 ? [...top, ...bottom.slice(overlap + 1)] : [...top, ...bottom.filter((r) => !top.includes(r))];
+    await page.mouse.wheel(0, -2000);
     step(`call stack rows: ${JSON.stringify(rows)}`);
     const waiting = rows.findIndex((r) => /^L1 — waiting in VMRESUME/.test(r));
     assert.ok(waiting > 0, 'L2 frames first, then the label frame of L1 waiting in VMRESUME');

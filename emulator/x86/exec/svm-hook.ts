@@ -26,15 +26,22 @@ const attached = new WeakMap<object, SvmInstructionTable>();
 /** L0 installs its SVM-instruction emulation on one vCPU (replacing any earlier table). */
 export function attachSvmInstructions(cpu: object, table: SvmInstructionTable): void {
   attached.set(cpu, table);
+  lastCpu = null;
 }
 
 export function detachSvmInstructions(cpu: object): void {
   attached.delete(cpu);
+  lastCpu = null;
 }
+
+// The last vCPU's table (a nested round trip runs two SVM instructions on one vCPU).
+let lastCpu: object | null = null;
+let lastTable: SvmInstructionTable | undefined;
 
 function forward(m: SvmMnemonic): SvmInstructionHandler {
   return (cpu, i) => {
-    const h = attached.get(cpu)?.[m];
+    if (cpu !== lastCpu) { lastCpu = cpu; lastTable = attached.get(cpu); }
+    const h = lastTable?.[m];
     if (h) h(cpu, i);
     else notImplementedExec(cpu, i);
   };

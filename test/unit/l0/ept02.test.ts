@@ -5,6 +5,7 @@
 import { strict as assert } from 'assert';
 import { makeVmxRig, exec, enterWithVmcs, validVmcs, I, VmxRig, HOST_RIP } from './rig';
 import { runCode, DATA } from '../../support/snippet';
+import { setupL2 } from './l2rig';
 import { VMCS } from '../../../emulator/vmx/fields';
 import { PRIMARY, SECONDARY } from '../../../emulator/vmx/controls';
 import { ept02Roots, Ept02 } from '../../../emulator/l0/vmx-ept02';
@@ -285,15 +286,26 @@ describe('l0 INVVPID flushing (SDM vol 3C 31.3 INVVPID, 29.4.3.1)', () => {
   }
   const cached = (r: VmxRig, lin: number): boolean => r.cpu.mmu.tlbs[0].tag[Math.floor(lin / 4096) & 1023] === Math.floor(lin / 4096);
 
-  it('individual-address drops that page, single/all-context drop every linear mapping (TLBs are not VPID-tagged)', () => {
-    const r = makeVmxRig();
-    enterWithVmcs(r);
-    runCode(r, [...load(PAGE_A), ...load(PAGE_RO)]);
-    assert.ok(cached(r, PAGE_A) && cached(r, PAGE_RO));
+  /** Whether L2's bank (VPID-tagged entries kept while L1 runs, l0/vmx-tlb.ts) holds `lin`. */
+  const banked = (r: VmxRig, lin: number): boolean =>
+    r.s.tlbL2.valid && r.s.tlbL2.tlbs[0].tag[Math.floor(lin / 4096) & 1023] === Math.floor(lin / 4096);
+
+  it('drops L2\'s mappings of that VPID (individual-address: the page; all-context: every VPID\'s), never L1\'s (VPID 0)', () => {
+    // L2 (VPID 1) reads both pages and halts: its entries wait in its bank while L1 runs.
+    const r = setupL2([...load(PAGE_A), ...load(PAGE_RO)], { primary: PRIMARY.HLT_EXITING, secondary: SECONDARY.ENABLE_VPID });
+    r.s.vmcs12.set(VMCS.VIRTUAL_PROCESSOR_ID, 1);
+    exec(r, I.vmlaunch);
+    assert.equal(r.s.vmcs12.lo(VMCS.VM_EXIT_REASON), 12);
+    assert.ok(banked(r, PAGE_A) && banked(r, PAGE_RO));
+    runCode(r, load(PAGE_RO));
+    assert.ok(cached(r, PAGE_RO), 'L1 caches PAGE_RO under VPID 0');
+    assert.equal(invvpid(r, 0, 2, PAGE_A), 'VMsucceed');
+    assert.ok(banked(r, PAGE_A), 'type 0 of another VPID: L2\'s page stays');
     assert.equal(invvpid(r, 0, 1, PAGE_A), 'VMsucceed');
-    assert.ok(!cached(r, PAGE_A), 'type 0: the page is gone');
-    assert.ok(cached(r, PAGE_RO), 'type 0: other pages stay');
+    assert.ok(!banked(r, PAGE_A), 'type 0: the page is gone');
+    assert.ok(banked(r, PAGE_RO), 'type 0: other pages stay');
     assert.equal(invvpid(r, 2, 0, 0), 'VMsucceed');
-    assert.ok(!cached(r, PAGE_RO), 'type 2: all gone');
+    assert.ok(!r.s.tlbL2.valid, 'type 2: all of L2\'s gone');
+    assert.ok(cached(r, PAGE_RO), 'L1\'s (VPID 0) mapping stays');
   });
 });

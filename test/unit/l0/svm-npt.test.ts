@@ -86,6 +86,26 @@ describe('l0 nested SVM: nested paging (APM 15.25)', () => {
     assert.equal(get(r, 'RAX'), 0xfeedbeef);
   });
 
+  it('INT n whose delivery hits an NPT12 hole (the stack): #VMEXIT(NPF) with EXITINTINFO = the INT n, TYPE 4 (APM 15.7.2)', () => {
+    const r = makeSvmRig();
+    validVmcb12(r, [0xcd, 0x30]); // int 0x30: the push of the return frame is in 2..4 MiB
+    npt12(r, [1]);
+    vmrun(r);
+    assert.equal(get(r, 'EXITCODE'), 0x400);
+    assert.equal(getHi(r, 'EXITINFO1'), 0x1, 'final GPA');
+    assert.equal(get(r, 'EXITINFO2') >>> 21, 1, 'a GPA in the hole');
+    assert.equal(get(r, 'EXITINTINFO') >>> 0, (0x80000000 | (4 << 8) | 0x30) >>> 0, 'V | TYPE 4 (software interrupt) | vector 0x30');
+    assert.equal(get(r, 'RIP'), L2_RIP, 'INT n did not complete');
+    // The next VMRUN (L1 would re-inject the event from EXITINTINFO) starts clean: nothing left "being delivered".
+    npt12(r);
+    set(r, 'EXITINTINFO', 0);
+    intercept(r, 'CPUID');
+    r.mem.writeBytes(L2_RIP, Uint8Array.from([0x0f, 0xa2]));
+    vmrun(r);
+    assert.equal(get(r, 'EXITCODE'), 0x72);
+    assert.equal(get(r, 'EXITINTINFO'), 0);
+  });
+
   it('hostile N_CR3 (unbacked memory): NPF with the reserved-bit error code, never an emulator error', () => {
     const r = makeSvmRig();
     validVmcb12(r, [0x90]);

@@ -63,6 +63,54 @@ describe('l0 nested VMX: cached translations across VM entry and exit (SDM vol 3
   }
 });
 
+describe('l0 nested VMX: VPID-tagged translations kept across round trips (SDM vol 3C 29.4.3, 31.3 INVVPID)', () => {
+  const Z = 0xa00000, MARK_Z = 0x3333;
+  const DESC = 0x7f000;
+  /** INVVPID single-context of `vpid`: mov eax, 1; mov ebx, DESC; invvpid rax, [rbx]. */
+  const invvpid = (r: VmxRig, vpid: number): string => {
+    [vpid, 0, 0, 0].forEach((d, k) => r.mem.write(DESC + 4 * k, 4, d));
+    return exec(r, [0xb8, ...le32(1), 0xbb, ...le32(DESC), 0x66, 0x0f, 0x38, 0x81, 0x03]);
+  };
+  const resume = (r: VmxRig): void => {
+    r.s.vmcs12.set(VMCS.GUEST_RIP, L2_RIP); // L2 reads LIN again, then its HLT exits
+    assert.equal(exec(r, I.vmresume), 'VMsucceed');
+    assert.equal(r.s.vmcs12.lo(VMCS.VM_EXIT_REASON), 12, 'L2 ran to its HLT exit');
+  };
+
+  it('L1\'s and L2\'s mappings of one linear address never serve each other; INVVPID single-context shows L2 the change', () => {
+    const r = setupL2(load64(LIN), { primary: PRIMARY.HLT_EXITING, secondary: SECONDARY.ENABLE_VPID });
+    r.s.vmcs12.set(VMCS.VIRTUAL_PROCESSOR_ID, 1);
+    r.mem.write(X + 0x10, 4, MARK_X);
+    r.mem.write(Y + 0x10, 4, MARK_Y);
+    r.mem.write(Z + 0x10, 4, MARK_Z);
+    runCode(r, load64(LIN));
+    assert.equal(eax(r), MARK_X, 'L1 caches LIN -> X');
+    runCode(r, storeImm64(PD + 3 * 8, Y | 0x87)); // remap without INVLPG
+    exec(r, I.vmlaunch);
+    assert.equal(r.s.vmcs12.lo(VMCS.VM_EXIT_REASON), 12);
+    assert.equal(eax(r), MARK_Y, 'L2 (VPID 1) walked: LIN -> Y');
+    runCode(r, storeImm64(PD + 3 * 8, Z | 0x87)); // remap again, no invalidation of any VPID
+    for (let k = 0; k < 4; k++) {
+      runCode(r, load64(LIN));
+      assert.equal(eax(r), MARK_X, `round ${k}: L1 (VPID 0) keeps LIN -> X, L2's Y does not serve it`);
+      resume(r);
+      assert.equal(eax(r), MARK_Y, `round ${k}: L2 (VPID 1) keeps LIN -> Y, L1's X does not serve it`);
+    }
+    assert.ok(r.s.tlbL2.valid, 'L2\'s entries wait in their bank while L1 runs');
+    // INVVPID single-context of another VPID changes nothing; of VPID 1 L2 walks again.
+    assert.equal(invvpid(r, 2), 'VMsucceed');
+    resume(r);
+    assert.equal(eax(r), MARK_Y, 'INVVPID of VPID 2 left VPID 1\'s mapping');
+    assert.equal(invvpid(r, 1), 'VMsucceed');
+    runCode(r, load64(LIN));
+    assert.equal(eax(r), MARK_X, 'INVVPID never invalidates VPID 0 (L1)');
+    resume(r);
+    assert.equal(eax(r), MARK_Z, 'after INVVPID single-context L2 sees its page-table change: LIN -> Z');
+    runCode(r, load64(LIN));
+    assert.equal(eax(r), MARK_X, 'and L2\'s new mapping does not serve L1');
+  });
+});
+
 describe('l0 nested VMX: L1\'s stack while L2 runs', () => {
   it('keeps RIP, RSP and RBP of L1\'s VMLAUNCH', () => {
     const r = setupL2([]); // L2 halts in L2 (no HLT exiting)
