@@ -9,7 +9,9 @@
 // Several rows can share an address (gcc's "views" of inlined code); like
 // gdb's find_pc_line, an address shows the last is_stmt row at that address
 // (DWARF5 6.2.2: is_stmt marks "a recommended breakpoint location"), or the
-// last row when none is a statement.
+// last row when none is a statement. Only the rows gdb records count (see
+// recordedRows: no line-0 rows, no repeats of a line with a discriminator),
+// for addresses and for breakpoints alike.
 
 import * as path from 'path';
 import { LineProgram, LineRow } from './dwarf-line';
@@ -197,6 +199,7 @@ export class LineTable {
    */
   private indexSequence(rows: LineRow[], first: number, last: number, seq: number, starts: bigint[], ends: bigint[], values: number[]): void {
     const groups: { start: bigint; chosen: number; first: number }[] = [];
+    const recorded = this.recordedRows(rows, first, last);
     let g = first;
     while (g < last) {
       const addr = rows[g].address;
@@ -206,7 +209,7 @@ export class LineTable {
       let firstRow = -1;
       for (; h < last && rows[h].address === addr; h++) {
         const r = rows[h];
-        if (r.line === 0) continue;
+        if (!recorded[h - first]) continue;
         if (firstRow < 0) firstRow = h;
         lastRow = h;
         if (r.isStmt) chosen = h;
@@ -232,6 +235,55 @@ export class LineTable {
         this.groupFirst.set(gr.chosen, gr.first);
       }
     }
+  }
+
+  /**
+   * Which rows of the sequence [first, last) gdb records in its line table
+   * (gdb/dwarf2/read.c, lnp_state_machine::record_line and
+   * dwarf_record_line_p, gdb 13):
+   * - a line-0 row is not recorded;
+   * - a non-stmt row that switches to another file at an address that
+   *   already had an is_stmt row is not recorded (the switch would end the
+   *   other file's lines there);
+   * - a row repeating the last recorded (file, line) is not recorded when
+   *   that line has had a non-zero discriminator (PR 17276: clang and gcc
+   *   split one line into entries per discriminator). "Has had" is state
+   *   machine history: a line change (advance_line with a non-zero delta)
+   *   or a file change resets it to "this row's discriminator is
+   *   non-zero"; otherwise each non-zero discriminator sets it, and it
+   *   stays set across addresses and is_stmt changes.
+   * Rows repeating a line without discriminators (gcc's prologue marker)
+   * stay.
+   */
+  private recordedRows(rows: readonly LineRow[], first: number, last: number): boolean[] {
+    const out: boolean[] = new Array(last - first).fill(false);
+    // The state machine's registers before the first row (DWARF5 6.2.2, Table 6.4).
+    let line = 1;
+    let fileIndex = 1;
+    let hasDiscriminator = false;
+    let lastFile: string | undefined;
+    let lastLine = 0;
+    let lastAddress: bigint | undefined;
+    let stmtAtAddress = false;
+    for (let h = first; h < last; h++) {
+      const r = rows[h];
+      if (r.line !== line || r.fileIndex !== fileIndex) hasDiscriminator = r.discriminator !== 0;
+      else if (r.discriminator !== 0) hasDiscriminator = true;
+      line = r.line;
+      fileIndex = r.fileIndex;
+      if (lastAddress !== r.address) {
+        lastAddress = r.address;
+        stmtAtAddress = false;
+      }
+      const fileChanged = r.file !== lastFile;
+      const ignore = r.line === 0 || (fileChanged && h > first && rows[h - 1].address === r.address && !r.isStmt && stmtAtAddress);
+      stmtAtAddress ||= r.isStmt;
+      if (ignore) continue;
+      out[h - first] = fileChanged || r.line !== lastLine || !hasDiscriminator;
+      lastFile = r.file;
+      lastLine = r.line;
+    }
+    return out;
   }
 
   /** Number of rows kept (end_sequence rows included). */

@@ -16,6 +16,13 @@
 //  - both at snapshot take and restore (caches, snapshot-policy.ts).
 // Write entries of a page that becomes code are dropped from the banks too,
 // as Mmu.protectCodePage drops them from the live set.
+//
+// The CPU's block lookup by linear RIP (Cpu.swapFastLookup) moves with the
+// TLB entries it was made from, with the Mmu.epoch it was valid under: when
+// the entries come back, so does the epoch, and the lookup holds again,
+// unless decoded blocks were dropped meanwhile (self-modifying code, the
+// debugger: codeGeneration()) or the bank lost entries (drop, flushPage).
+import { codeGeneration } from '../x86/cpu';
 import type { Cpu } from '../x86/cpu';
 import { Tlb, TLB_SIZE } from '../x86/mmu';
 
@@ -31,12 +38,21 @@ export class TlbBank {
   efer = 0;
   asid = 0;
   stage2: object | null = null;
+  /** The block lookup kept with the entries (Cpu.swapFastLookup), */
+  fastTag: Float64Array = new Float64Array(4096).fill(-1);
+  fastEpoch: Float64Array = new Float64Array(4096);
+  fastBlock: (import('../x86/cpu').Block | null)[] = new Array(4096).fill(null);
+  /** valid under this Mmu.epoch (0: not valid), */
+  epoch = 0;
+  /** if codeGeneration() is still this. */
+  codeGen = 0;
 
   /** Empties the bank. */
   drop(): void {
     for (const t of this.tlbs) t.flush();
     this.valid = false;
     this.stage2 = null;
+    this.epoch = 0;
   }
 
   /** Drops the entries of linear page `lin` (INVVPID individual-address, vmx-tlb.ts). */
@@ -44,6 +60,7 @@ export class TlbBank {
     if (!this.valid) return;
     const lpn = Math.floor(lin / 4096), i = lpn & (TLB_SIZE - 1);
     for (const t of this.tlbs) if (t.tag[i] === lpn) t.tag[i] = -1;
+    this.epoch = 0; // (the block lookup: all of it)
   }
 
   /** Drops write entries that point at physical page `pfn` (it now holds decoded code; x86/mmu.ts protectCodePage). */
@@ -69,7 +86,10 @@ export function bankOut(cpu: Cpu, bank: TlbBank, asid: number): void {
     if (t.nUsed !== 0 || t.overflow) t.flush();
     if (live[k].nUsed !== 0 || live[k].overflow) live[k].swap(t); // (two empty sets: nothing to move)
   }
-  cpu.mmu.epoch++;
+  cpu.swapFastLookup(bank);
+  bank.epoch = cpu.mmu.epoch;
+  bank.codeGen = codeGeneration();
+  cpu.mmu.bumpEpoch(); // (the lookup now in place is another bank's: stale)
   bank.valid = true;
   bank.cr0 = cpu.cr0; bank.cr3 = cpu.cr3; bank.cr3Hi = cpu.cr3Hi; bank.cr4 = cpu.cr4; bank.efer = cpu.efer;
   bank.asid = asid;
@@ -94,7 +114,12 @@ export function bankIn(cpu: Cpu, bank: TlbBank, asid: number): void {
     const t = bank.tlbs[k];
     if (t.nUsed !== 0 || t.overflow) live[k].swap(t);
   }
-  mmu.epoch++;
+  cpu.swapFastLookup(bank);
+  // The epoch was only ever in force with this lookup in place (freshEpoch):
+  // it validates the lookup's entries and nothing else.
+  if (bank.epoch !== 0 && bank.codeGen === codeGeneration()) mmu.epoch = bank.epoch;
+  else mmu.bumpEpoch();
+  bank.epoch = 0;
   bank.valid = false;
   bank.stage2 = null;
 }

@@ -38,6 +38,21 @@ export interface CpuHooks {
   checkInterrupts(cpu: Cpu): void;
 }
 
+// Counts drops of decoded blocks by any vCPU (invalidateCode, flushCodeCache):
+// a block lookup kept aside (swapFastLookup) holds only if it did not change.
+// A module variable, not a field: snapshots must not rewind it.
+let codeGen = 0;
+
+/** The number of times decoded blocks were dropped so far (only grows). */
+export function codeGeneration(): number { return codeGen; }
+
+/** A block lookup kept aside with a TLB bank (Cpu.swapFastLookup). */
+export interface FastLookup {
+  fastTag: Float64Array;
+  fastEpoch: Float64Array;
+  fastBlock: (Block | null)[];
+}
+
 export class Cpu extends CpuState {
   readonly mmu: Mmu;
   /** Read/write TLBs for the current privilege (user = CPL 3). */
@@ -55,9 +70,11 @@ export class Cpu extends CpuState {
   stopReason = Stop.Budget;
   stopRequested = false;
   private cache = new Map<number, Block>();
-  // Direct-mapped lookup by linear RIP + mode + user, valid while mmu.epoch is unchanged.
-  private fastTag = new Float64Array(4096).fill(-1);
-  private fastEpoch = new Int32Array(4096);
+  // Direct-mapped lookup by linear RIP + mode + user: an entry is valid while
+  // mmu.epoch is the one it was stamped with. Nested SVM/VMX keep one per
+  // TLB bank (swapFastLookup, l0/svm-tlb.ts), so it survives world switches.
+  private fastTag: Float64Array = new Float64Array(4096).fill(-1);
+  private fastEpoch: Float64Array = new Float64Array(4096);
   private fastBlock: (Block | null)[] = new Array(4096).fill(null);
   private pageBlocks = new Map<number, number[]>();
   /** Per-instruction mode for the decoder: code size 2, 4, 8. */
@@ -469,7 +486,20 @@ export class Cpu extends CpuState {
     this.pageBlocks.delete(pfn);
     this.plat.mem.codePages[pfn] = 0;
     this.exitBlock = true;
-    this.mmu.epoch++;
+    this.mmu.bumpEpoch();
+    codeGen++;
+  }
+
+  /**
+   * Exchanges the block lookup with `o` (a TLB bank's, l0/svm-tlb.ts), as
+   * Tlb.swap exchanges the TLBs: its entries hold for the translations of
+   * the TLBs they move with, under the epoch of the moment they were swapped
+   * out, and unless codeGeneration() changed since (blocks were dropped).
+   */
+  swapFastLookup(o: FastLookup): void {
+    const tag = this.fastTag, ep = this.fastEpoch, blk = this.fastBlock;
+    this.fastTag = o.fastTag; this.fastEpoch = o.fastEpoch; this.fastBlock = o.fastBlock;
+    o.fastTag = tag; o.fastEpoch = ep; o.fastBlock = blk;
   }
 
   /** Drops every decoded block (used when the debugger writes memory, on reset). */
@@ -477,7 +507,8 @@ export class Cpu extends CpuState {
     // codePages stays set: other vCPUs may still hold blocks of those pages.
     this.cache.clear();
     this.pageBlocks.clear();
-    this.mmu.epoch++;
+    this.mmu.bumpEpoch();
+    codeGen++;
   }
 
   /** Decodes (or finds) the block at the current RIP. */

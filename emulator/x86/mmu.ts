@@ -22,6 +22,17 @@ export const TLB_SIZE = 1 << TLB_BITS;
 const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 0x1_0000_0000;
 
+// Source of Mmu.epoch values, shared by every MMU and only ever growing: a
+// value it hands out was never handed out before, so a cache stamped with one
+// epoch can never match another context's (or a later) epoch by accident,
+// even though Mmu.epoch itself goes back to an older value when a TLB bank
+// and its block lookup come back in (l0/svm-tlb.ts bankIn). A module
+// variable, not a field: snapshots must not rewind it.
+let epochSeq = 1;
+
+/** A Mmu.epoch value never handed out before. */
+export function freshEpoch(): number { return ++epochSeq; }
+
 // #PF error code bits (SDM vol 3A, 4.7 figure 4-12).
 export const PFEC_P = 1, PFEC_W = 2, PFEC_U = 4, PFEC_RSVD = 8, PFEC_I = 16;
 
@@ -39,7 +50,7 @@ export class Tlb {
   /**
    * Exchanges all entries with `o` in O(1): an ASID-tagged TLB made of one
    * live set and banks for the contexts not running (l0/svm-tlb.ts, AMD APM
-   * vol 2 §15.16). Callers bump Mmu.epoch.
+   * vol 2 §15.16). Callers renew Mmu.epoch (and swap the CPU's block lookup with it).
    */
   swap(o: Tlb): void {
     const tag = this.tag, page = this.page, phys = this.phys, used = this.used, nUsed = this.nUsed, overflow = this.overflow;
@@ -92,8 +103,15 @@ export class Mmu {
     this.rsvdHi = physAddrBits >= 52 ? 0 : ((0xfffff << (physAddrBits - 32)) & 0xfffff) >>> 0;
   }
 
-  /** Bumped by every flush: linear-address caches (the CPU's block lookup) compare it. */
-  epoch = 1;
+  /**
+   * Renewed (bumpEpoch) by every flush: linear-address caches (the CPU's
+   * block lookup) compare it. Always a freshEpoch() value, or the value it
+   * had when the block lookup now in place was last in place (svm-tlb.ts).
+   */
+  epoch = freshEpoch();
+
+  /** Invalidates everything stamped with the current epoch. */
+  bumpEpoch(): void { this.epoch = ++epochSeq; }
 
   private s2: Stage2 | null = null;
 
@@ -119,14 +137,14 @@ export class Mmu {
     this.flushAll();
   }
 
-  flushAll(): void { for (const t of this.tlbs) t.flush(); this.epoch++; }
+  flushAll(): void { for (const t of this.tlbs) t.flush(); this.bumpEpoch(); }
 
   /** INVLPG semantics for one linear page (SDM vol 3A, 4.10.4.1). */
   flushPage(lin: number): void {
     const lpn = Math.floor(lin / PAGE_SIZE);
     const i = lpn & TLB_MASK;
     for (const t of this.tlbs) if (t.tag[i] === lpn) t.tag[i] = -1;
-    this.epoch++;
+    this.bumpEpoch();
   }
 
   /** Drops write entries that point at a physical page (it now holds decoded code). */

@@ -15,7 +15,7 @@ import { SymbolError } from '../../../adapter/symbols/errors';
 import { dwarfSections } from '../../../adapter/symbols/sections';
 import { SymbolFile } from '../../../adapter/symbols/symbols';
 import { parseElf } from '../../../emulator/machine/elf';
-import { disassemble, exampleKernels, have, memoryReader, readelfFrames, returnAddress } from './helpers';
+import { disassemble, exampleKernels, have, memoryReader, readelfFrames, returnAddress, sizeScaled } from './helpers';
 import { buildProgram, buildUnwind, programToolchains, unwindBuilds } from './programs';
 
 const X64_NAMES = ['rax', 'rdx', 'rcx', 'rbx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'ra'];
@@ -68,7 +68,7 @@ describe('symbols: call frame information', function () {
   this.timeout(120000);
 
   describe('CFI rows match readelf --debug-dump=frames-interp', () => {
-    for (const k of exampleKernels()) it(path.basename(k), () => assert.ok(assertCfiMatchesReadelf(k) > 50));
+    for (const k of exampleKernels()) it(path.basename(k), () => assert.ok(assertCfiMatchesReadelf(k) > sizeScaled(k, 50)));
     for (const t of programToolchains()) {
       it(`program ${t.name}`, function () {
         if (!have('gcc') || !have('readelf')) this.skip();

@@ -52,10 +52,9 @@ export function compile(cc: string, name: string, files: Record<string, string>,
 export function exampleKernels(): string[] {
   const root = path.join(__dirname, '..', '..', '..', '..');
   const dir = path.join(root, 'examples', 'build');
-  // Kernels only: `*-l2.elf` are L2 guest images (no runtime, a few hundred
-  // bytes of code) whose size the sweeps' thresholds do not fit; their line
-  // tables are exercised by test/dap/l2-source.test.ts.
-  const list = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.elf') && !f.endsWith('-l2.elf')).map((f) => path.join(dir, f)) : []);
+  // Kernels and the L2 guest images (`*-l2.elf`: a few hundred bytes of
+  // code); sweeps with count thresholds scale them with sizeScaled().
+  const list = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.elf')).map((f) => path.join(dir, f)) : []);
   let found = list();
   if (found.length === 0 && have('gcc') && have('make')) {
     try {
@@ -66,6 +65,24 @@ export function exampleKernels(): string[] {
     found = list();
   }
   return found.sort();
+}
+
+/** Size of the .text section (`size -A`), 0 when there is none. */
+export function textSize(file: string): number {
+  const out = execFileSync('size', ['-A', file], { encoding: 'utf8' });
+  const m = /^\.text\s+(\d+)/m.exec(out);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * A sweep's "checked at least this many" threshold, set for the kernels
+ * (over 11 KiB of code each), scaled down for smaller images such as the
+ * L2 guests (`*-l2.elf`, under 1 KiB): proportional to .text against
+ * 8 KiB, never above `kernelMinimum`, never below 1 (the sweep did check
+ * something).
+ */
+export function sizeScaled(file: string, kernelMinimum: number): number {
+  return Math.max(1, Math.min(kernelMinimum, Math.floor((kernelMinimum * textSize(file)) / 8192)));
 }
 
 export interface ObjdumpRow {
