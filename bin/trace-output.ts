@@ -7,13 +7,13 @@ import { formatTraceLine, toTraceEvent } from '../emulator/debug/trace-format';
 
 export interface TraceSink { close(): void }
 
-export function openTrace(machine: Machine, trace?: string, traceJson?: string, stdout?: { write(t: string): void }): TraceSink {
+export function openTrace(machine: Machine, trace?: string, traceJson?: string, stdout?: { writeText(t: string): void }): TraceSink {
   const closers: (() => void)[] = [];
   if (trace) {
     // `-`: the same ordered writer as the guest's serial output.
     const fd = trace === '-' ? -1 : fs.openSync(trace, 'w');
     const write = (line: string): void => {
-      if (fd < 0 && stdout) stdout.write(line);
+      if (fd < 0 && stdout) stdout.writeText(line);
       else fs.writeSync(fd < 0 ? 1 : fd, line);
     };
     const off = machine.events.on((e: MachineEvent) => {

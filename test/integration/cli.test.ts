@@ -81,4 +81,12 @@ describe('nestvirt run (CLI)', function () {
     assert.match(r.stdout, /cpu0 exception #UD\(6\) rip=0x/);
     assert.match(r.stdout, /cpu0 exception #PF\(14\) error=0x2 cr2=0x123456789/);
   });
+
+  it('--trace - writes its own text as UTF-8 next to the guest\'s serial bytes (the APM § of a failed VMRUN check)', () => {
+    const r = nestvirt('run', path.join(root, 'examples', 'build', 'svm-bad-vmrun.elf'), '--cpu', 'qemu64,+svm', '--trace', '-');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /entry-fail VMEXIT_INVALID\(-1\) .*\[AMD APM vol 2 §15\.5\.1\]/);
+    assert.doesNotMatch(r.stdout, /\uFFFD/, 'no replacement characters');
+    assert.match(r.stdout, /back in L1 after VMRUN: EXITCODE = 0xffffffffffffffff/);
+  });
 });
