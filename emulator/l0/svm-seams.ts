@@ -2,7 +2,7 @@
 // interrupts.ts interception, state.ts nonRootExit): done once per process;
 // each hook then decides per vCPU from that vCPU's SVM state, so vCPUs
 // without SVM and nested VMX on other vCPUs are unaffected.
-import { interception } from '../x86/exec/interrupts';
+import { chainEventInterceptor } from '../x86/exec/interrupts';
 import { svmEvents, svmInsn } from '../x86/exec/svm-hook';
 import { l2Events, svmOnlyIntercept } from './svm-nonroot';
 import { svmGate } from './svm-interrupts';
@@ -15,10 +15,5 @@ export function installSvmSeams(): void {
   svmInsn.intercept = svmOnlyIntercept;
   if (chained) return;
   chained = true;
-  const prev = interception.hook;
-  if (!prev) { interception.hook = l2Events; return; }
-  interception.hook = {
-    event: (c, v, t, ec, cr2) => l2Events.event(c, v, t, ec, cr2) || prev.event(c, v, t, ec, cr2),
-    tripleFault: (c, r) => l2Events.tripleFault(c, r) || prev.tripleFault(c, r),
-  };
+  chainEventInterceptor(l2Events);
 }

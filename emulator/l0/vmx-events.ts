@@ -7,7 +7,7 @@
 // injects them into L2 and says so in the trace.
 import type { Cpu } from '../x86/cpu';
 import { IF } from '../x86/regs';
-import { interception, vmxEvents } from '../x86/exec/interrupts';
+import { chainEventInterceptor, vmxEvents } from '../x86/exec/interrupts';
 import type { EventInterceptor, VmxBoundaryGate } from '../x86/exec/interrupts';
 import { EventType } from '../x86/exec/sys-deliver';
 import { foldedHi } from '../x86/canon';
@@ -161,10 +161,5 @@ export function installL2Interceptor(): void {
   vmxEvents.gate = l2Boundary;
   if (installed) return;
   installed = true;
-  const prev = interception.hook;
-  if (!prev) { interception.hook = l2Events; return; }
-  interception.hook = {
-    event: (c, v, t, ec, cr2) => l2Events.event(c, v, t, ec, cr2) || prev.event(c, v, t, ec, cr2),
-    tripleFault: (c, r) => l2Events.tripleFault(c, r) || prev.tripleFault(c, r),
-  };
+  chainEventInterceptor(l2Events);
 }

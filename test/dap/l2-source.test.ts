@@ -11,7 +11,7 @@ import * as path from 'path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { NestingResponse } from '../../adapter/protocol';
-import { ROOT, buildExamples, startClient, launchUntilStop, kernel, symbolAddress } from './nesting-client';
+import { ROOT, buildExamples, startClient, launchUntilStop, kernel, symbolAddress, custom } from './nesting-client';
 
 const L1 = kernel('vmx-guest');
 const L2 = kernel('vmx-guest-l2');
@@ -46,7 +46,7 @@ describe('DAP: line breakpoints in a separate L2 program (examples/vmx-guest)', 
   }
 
   async function nesting(): Promise<[number, string][]> {
-    const n = ((await dc.customRequest('nestvirt/nesting')) as DebugProtocol.Response).body as NestingResponse;
+    const n = await custom<NestingResponse>(dc, 'nestvirt/nesting');
     return n.vcpus[0].levels.map((l) => [l.level, l.activity]);
   }
 

@@ -73,3 +73,8 @@ export function cliTransitions(program: string): string[] {
   const out = execFileSync('node', [path.join(ROOT, 'bin', 'nestvirt'), 'run', '--trace', '-', program], { cwd: ROOT, encoding: 'utf8' });
   return out.split('\n').filter((l) => / cpu\d+ L\d->L\d /.test(l));
 }
+
+/** The body of a nestvirt custom request (adapter/protocol.ts), typed by the caller. */
+export async function custom<T>(dc: DebugClient, command: string, args?: unknown): Promise<T> {
+  return ((await dc.customRequest(command, args)) as DebugProtocol.Response).body as T;
+}

@@ -8,7 +8,7 @@ import * as assert from 'assert';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { NestingResponse } from '../../adapter/protocol';
-import { buildExamples, startClient, launchUntilStop, kernel, symbolAddress, instructionIn } from './nesting-client';
+import { buildExamples, startClient, launchUntilStop, kernel, symbolAddress, instructionIn, custom } from './nesting-client';
 
 const VMX_HELLO = kernel('vmx-hello');
 const hex = (n: number): string => '0x' + n.toString(16);
@@ -66,7 +66,7 @@ describe('DAP nesting: stack and stepping across levels', function () {
     assert.match(l1.name, /kmain|vmlaunch/);
     assert.strictEqual(frames[frames.length - 1].name, 'L0 — nestvirt');
 
-    const n = ((await dc.customRequest('nestvirt/nesting')) as DebugProtocol.Response).body as NestingResponse;
+    const n = await custom<NestingResponse>(dc, 'nestvirt/nesting');
     const levels = n.vcpus[0].levels;
     assert.deepStrictEqual(levels.map((l) => [l.level, l.activity]), [[2, 'running'], [1, 'waiting-in-vmentry'], [0, 'running']]);
     assert.match(levels[1].description, /^L1 — waiting in VMLAUNCH at 0x[0-9a-f]+ in kmain/);

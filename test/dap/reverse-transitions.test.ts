@@ -7,7 +7,7 @@
 import * as assert from 'assert';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildExamples, startClient, launchUntilStop, kernel } from './nesting-client';
+import { buildExamples, startClient, launchUntilStop, kernel, custom as customBody } from './nesting-client';
 import type { TransitionsResponse, NestingResponse, TransitionRecord } from '../../adapter/protocol';
 
 const VMX_HELLO = kernel('vmx-hello');
@@ -20,9 +20,7 @@ describe('DAP transitions under reverse execution', function () {
   beforeEach(async () => { dc = await startClient(); });
   afterEach(async () => { await dc.stop(); });
 
-  async function custom<T>(command: string, args?: unknown): Promise<T> {
-    return ((await dc.customRequest(command, args)) as DebugProtocol.Response).body as T;
-  }
+  const custom = <T>(command: string, args?: unknown): Promise<T> => customBody<T>(dc, command, args);
 
   async function stopAfter(req: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent> {
     const stopped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildExamples, startClient, launchUntilStop, kernel, cliTransitions } from './nesting-client';
+import { buildExamples, startClient, launchUntilStop, kernel, cliTransitions, custom as customBody } from './nesting-client';
 import type {
   TransitionsResponse, StatsResponse, NestingResponse, LintResponse, ExportTraceResponse, TransitionsChangedBody,
 } from '../../adapter/protocol';
@@ -25,9 +25,7 @@ describe('DAP nestvirt custom requests', function () {
   beforeEach(async () => { dc = await startClient(); });
   afterEach(async () => { await dc.stop(); });
 
-  async function custom<T>(command: string, args?: unknown): Promise<T> {
-    return ((await dc.customRequest(command, args)) as DebugProtocol.Response).body as T;
-  }
+  const custom = <T>(command: string, args?: unknown): Promise<T> => customBody<T>(dc, command, args);
 
   async function customError(command: string, args: unknown): Promise<string> {
     try {

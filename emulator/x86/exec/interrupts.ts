@@ -51,6 +51,20 @@ export interface EventInterceptor {
 }
 export const interception: { hook: EventInterceptor | null } = { hook: null };
 
+/**
+ * Puts `h` in front of whatever interceptor is installed: nested VMX and SVM
+ * each add theirs once per process, in either order, and each decides per
+ * vCPU, so the first that consumes an event wins and the other sees the rest.
+ */
+export function chainEventInterceptor(h: EventInterceptor): void {
+  const prev = interception.hook;
+  if (!prev) { interception.hook = h; return; }
+  interception.hook = {
+    event: (c, v, t, ec, cr2) => h.event(c, v, t, ec, cr2) || prev.event(c, v, t, ec, cr2),
+    tripleFault: (c, r) => h.tripleFault(c, r) || prev.tripleFault(c, r),
+  };
+}
+
 /** The VMX layer's part of each instruction boundary (L0's vmx-events.ts), the twin of svmEvents. */
 export interface VmxBoundaryGate {
   /**
